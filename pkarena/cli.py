@@ -1,0 +1,188 @@
+"""The `pkarena` command line (a Flask CLI group): demo, serve, worker, db, boards."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from tqdm import tqdm
+
+
+def _make_app():
+    from pkarena import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_make_app, add_default_commands=False, add_version_option=False,
+             help="PK Arena：组织间答题PK赛平台。Answer-PK contests between paired organizations.")
+def main() -> None:
+    """Entry point of the `pkarena` console script."""
+
+
+def _store():
+    return current_app.extensions["pkarena.store"]
+
+
+def _serve(app, host: str, port: int) -> None:
+    import os
+
+    from pkarena.extensions import socketio
+
+    # FlaskGroup marks the process as CLI-run, which makes app.run() a no-op; this command *is* the server.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+
+
+def _start_in_process_scheduler(app):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from pkarena import jobs
+
+    scheduler = BackgroundScheduler(timezone=app.config["PKARENA_TIMEZONE"])
+    jobs.schedule_all(scheduler, app)
+    scheduler.start()
+    return scheduler
+
+
+@main.command("demo", with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--db", "db_file", default="pkarena-demo.sqlite3", show_default=True,
+              help="SQLite file to create or reuse.")
+@click.option("--no-serve", is_flag=True, help="Only create and seed the database, then exit.")
+def demo(host: str, port: int, db_file: str, no_serve: bool) -> None:
+    """Run the self-contained demo: SQLite file, in-process store and scheduler, demo accounts."""
+    from pkarena import create_app
+    from pkarena.config import Config
+    from pkarena.extensions import db
+    from pkarena.migrate import upgrade
+    from pkarena.services import boards, demo as demo_data
+
+    url = f"sqlite:///{Path(db_file).resolve()}"
+    config = Config.from_env(DATABASE_URL=url, PKARENA_STORE_URL="memory://", SOCKETIO_MESSAGE_QUEUE=None,
+                             DEMO=True, RUN_SCHEDULER_IN_PROCESS=True, INVITE_AUTO_APPROVE=True)
+    click.echo(f"数据库 / database: {db_file}")
+    upgrade(url)
+    app = create_app(config)
+    store = app.extensions["pkarena.store"]
+    with app.app_context(), db.new_session() as session:
+        if demo_data.is_seeded(session):
+            click.echo("已有演示数据，继续使用 / reusing existing demo data")
+        else:
+            demo_data.seed(session, app.extensions["pkarena.clock"], on_commit=app.extensions["pkarena.boards"])
+            click.echo("已创建演示数据 / demo data created")
+        # The memory store starts empty in every process: rebuild the boards from the ledger.
+        count = boards.rebuild(session, store)
+        click.echo(f"排行榜已从积分台账重建 / boards rebuilt from the ledger: {count}")
+    base = f"http://{host}:{port}"
+    click.echo(f"""
+PK Arena 演示已启动 / demo running at {base}/
+  登录 / login:      {base}/login
+  健康检查 / health: {base}/healthz
+  管理员 / admin:    admin        组织者 / organizers: host-a, host-b
+  成员 / members:    a01 … a20, b01 … b20
+  密码 / password:   {demo_data.DEMO_PASSWORD}
+按 Ctrl+C 停止 / press Ctrl+C to stop
+""")
+    if no_serve:
+        return
+    scheduler = _start_in_process_scheduler(app)
+    try:
+        _serve(app, host, port)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Serve the web app and Socket.IO (production: gunicorn with the gevent worker, see README)."""
+    app = current_app._get_current_object()
+    scheduler = _start_in_process_scheduler(app) if app.config["RUN_SCHEDULER_IN_PROCESS"] else None
+    try:
+        _serve(app, host, port)
+    finally:
+        if scheduler:
+            scheduler.shutdown(wait=False)
+
+
+@main.command("worker")
+@with_appcontext
+def worker() -> None:
+    """Run the scheduler process (board checks now; freezes and other jobs as they are added)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from pkarena import jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    jobs.run_startup_jobs(app)
+    scheduler = BlockingScheduler(timezone=app.config["PKARENA_TIMEZONE"])
+    ids = jobs.schedule_all(scheduler, app)
+    click.echo(f"worker started; jobs: {', '.join(ids)}")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("worker stopped")
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations to DATABASE_URL."""
+    from pkarena.migrate import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group("boards")
+def boards_group() -> None:
+    """Live leaderboard commands (boards are a cache of the ledger)."""
+
+
+@boards_group.command("rebuild")
+@with_appcontext
+def boards_rebuild() -> None:
+    """Recompute every live board from the ledger and replace it in the store."""
+    from pkarena.extensions import db
+    from pkarena.services import boards
+
+    with db.new_session() as session, tqdm(desc="rebuilding boards", unit="board", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        count = boards.rebuild(session, _store(), progress)
+    click.echo(f"rebuilt {count} boards from the ledger")
+
+
+@boards_group.command("check")
+@with_appcontext
+def boards_check() -> None:
+    """Compare the live boards with the ledger; exit 1 and list the drift if they differ."""
+    from pkarena.extensions import db
+    from pkarena.services import boards
+
+    with db.new_session() as session:
+        drift = boards.check(session, _store())
+    if not drift:
+        click.echo("boards match the ledger")
+        return
+    for row in drift[:50]:
+        click.echo(f"DRIFT {row.key} member={row.member} cached={row.cached} ledger={row.ledger}")
+    click.echo(f"{len(drift)} rows drifted; run `pkarena boards rebuild`", err=True)
+    sys.exit(1)

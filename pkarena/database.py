@@ -1,0 +1,70 @@
+"""Engine and session handling for plain SQLAlchemy 2 (no Flask-SQLAlchemy)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine; SQLite gets real BEGIN IMMEDIATE transactions and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+        # pysqlite's own transaction handling defers BEGIN and upgrades locks late, which
+        # deadlocks concurrent writers; take the write lock at BEGIN instead (SQLAlchemy docs recipe).
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+class Database:
+    """One engine and a scoped session factory, bound to an app by `init_app`."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session_factory: sessionmaker[Session] | None = None
+        self.session: scoped_session[Session] | None = None
+
+    def configure(self, url: str) -> None:
+        """Create the engine and session factories for `url`."""
+        if self.engine is not None:
+            self.engine.dispose()
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.session = scoped_session(self.session_factory)
+
+    def init_app(self, app) -> None:
+        """Bind to a Flask app: configure from its config and close sessions after requests."""
+        self.configure(app.config["DATABASE_URL"])
+        app.extensions["pkarena.db"] = self
+
+        @app.teardown_appcontext
+        def _remove_session(_exc) -> None:
+            if self.session is not None:
+                self.session.remove()
+
+    @contextmanager
+    def new_session(self) -> Iterator[Session]:
+        """A fresh session for a job or a thread, closed afterwards."""
+        assert self.session_factory is not None, "database not configured"
+        session = self.session_factory()
+        try:
+            yield session
+        finally:
+            session.close()

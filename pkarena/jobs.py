@@ -1,0 +1,78 @@
+"""The scheduler's job registry: later capabilities add jobs with `@job(...)`; every job is idempotent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+
+log = logging.getLogger("pkarena.jobs")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A registered job: its stable id, the function (called with the app) and its cron fields."""
+
+    id: str
+    func: Callable[[Any], Any]
+    cron: dict[str, Any] = field(default_factory=dict)
+    run_at_start: bool = False
+
+
+JOBS: dict[str, Job] = {}
+
+
+def job(job_id: str, *, run_at_start: bool = False, **cron: Any) -> Callable[[Callable], Callable]:
+    """Register `func(app)` under `job_id` with cron fields (hour=3, minute=30, …)."""
+
+    def decorator(func: Callable) -> Callable:
+        JOBS[job_id] = Job(job_id, func, cron, run_at_start)
+        return func
+
+    return decorator
+
+
+def schedule_all(scheduler: BaseScheduler, app: Any) -> list[str]:
+    """Add every registered job to `scheduler` with an explicit id, coalescing and a generous grace time."""
+    for registered in JOBS.values():
+        scheduler.add_job(
+            _runner(registered, app), "cron", id=registered.id, name=registered.id, replace_existing=True,
+            coalesce=True, max_instances=1, misfire_grace_time=6 * 3600,
+            timezone=app.config["PKARENA_TIMEZONE"], **registered.cron,
+        )
+    return sorted(JOBS)
+
+
+def run_startup_jobs(app: Any) -> None:
+    """Run the jobs that catch up missed work when a worker starts."""
+    for registered in JOBS.values():
+        if registered.run_at_start:
+            _runner(registered, app)()
+
+
+def _runner(registered: Job, app: Any) -> Callable[[], None]:
+    def run() -> None:
+        with app.app_context():
+            try:
+                registered.func(app)
+            except Exception:  # one failing job must not stop the scheduler
+                log.exception("job %s failed", registered.id)
+
+    return run
+
+
+@job("boards.verify", hour=3, minute=30)
+def verify_boards(app: Any) -> None:
+    """Nightly: compare the live boards with the ledger and rebuild them if they drifted."""
+    from pkarena.extensions import db
+    from pkarena.services import boards
+
+    store = app.extensions["pkarena.store"]
+    with db.new_session() as session:
+        drift = boards.check(session, store)
+        if drift:
+            log.warning("boards drifted on %d rows; rebuilding from the ledger", len(drift))
+            boards.rebuild(session, store)

@@ -1,0 +1,23 @@
+"""SQLAlchemy models of PK Arena, all on question_bank's one metadata."""
+
+from pkarena.models.ledger import AuditLog, LedgerEntry
+from pkarena.models.member import Invite, Member, Membership, ScreenToken
+from pkarena.models.org import JointGroup, JointGroupOrg, Org, Pairing
+from question_bank.db import Base
+
+metadata = Base.metadata
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "Invite",
+    "JointGroup",
+    "JointGroupOrg",
+    "LedgerEntry",
+    "Member",
+    "Membership",
+    "Org",
+    "Pairing",
+    "ScreenToken",
+    "metadata",
+]

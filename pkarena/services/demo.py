@@ -1,0 +1,67 @@
+"""The demo world of DESIGN §8: two paired orgs of different companies, their people, a few 积分制 awards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pkarena.clock import Clock
+from pkarena.models import Member, Org
+from pkarena.services import ledger, members, orgs
+
+DEMO_PASSWORD = "pkarena-demo"
+
+# Fictional companies and branches, written for this project.
+COMPANY_A = ("华瑞金属制品有限公司", ["第一生产党支部", "第二生产党支部", "机关党支部"])
+COMPANY_B = ("星联通信技术有限公司", ["网络运维党支部", "市场服务党支部"])
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["建国", "晓燕", "志强", "丽华", "海涛", "秀英", "伟", "静", "磊", "婷",
+         "军", "敏", "洋", "艳", "勇", "霞", "杰", "娟", "涛", "芳"]
+
+
+def is_seeded(session: Session) -> bool:
+    """True when the demo accounts already exist (the demo reuses its SQLite file)."""
+    return session.execute(select(Member.id).where(Member.username == "admin")).first() is not None
+
+
+def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
+    """Create the demo orgs, pairing, joint group and accounts, then a few manual awards; commits."""
+    company_a = orgs.create_org(session, clock, COMPANY_A[0])
+    branches_a = [orgs.create_org(session, clock, name, company_a) for name in COMPANY_A[1]]
+    company_b = orgs.create_org(session, clock, COMPANY_B[0])
+    branches_b = [orgs.create_org(session, clock, name, company_b) for name in COMPANY_B[1]]
+    admin = members.create_member(session, clock, username="admin", display_name="系统管理员", org=company_a,
+                                  password=DEMO_PASSWORD, role="admin")
+    host_a = members.create_member(session, clock, username="host-a", display_name="陈书记", org=branches_a[0],
+                                   password=DEMO_PASSWORD, role="organizer", scope_org=company_a)
+    host_b = members.create_member(session, clock, username="host-b", display_name="林书记", org=branches_b[0],
+                                   password=DEMO_PASSWORD, role="organizer", scope_org=company_b)
+    people: dict[str, Member] = {}
+    for prefix, branches in (("a", branches_a), ("b", branches_b)):
+        for i in range(1, 21):
+            name = SURNAMES[(i * 7 + (0 if prefix == "a" else 3)) % len(SURNAMES)] + GIVEN[(i * 3 + len(prefix)) % 20]
+            username = f"{prefix}{i:02d}"
+            people[username] = members.create_member(
+                session, clock, username=username, display_name=name, org=branches[(i - 1) % len(branches)],
+                password=DEMO_PASSWORD, phone=f"1390000{0 if prefix == 'a' else 1}{i:03d}")
+    pairing = orgs.create_pairing(session, clock, "华瑞 × 星联 结对共建", branches_a[0], branches_b[0],
+                                  clock.local().date().replace(day=1) - timedelta(days=60))
+    group = orgs.create_joint_group(session, clock, "华瑞星联联合党委", [company_a, company_b])
+    session.commit()
+    # A few 积分制 entries through the real award path, so boards and the audit log start non-empty.
+    awards = [(host_a, ["a01", "a02", "a05"], 3, "思想学习", "参加支部主题党日集中学习"),
+              (host_a, ["a03"], 2, "履职尽责", "安全生产月隐患排查表现突出"),
+              (host_b, ["b01", "b04"], 3, "攻坚克难", "5G 基站割接夜间保障")]
+    for number, (actor, usernames, points, category, reason) in enumerate(awards, start=1):
+        ledger.manual_award(session, clock, actor_id=actor.id, member_ids=[people[u].id for u in usernames],
+                            points=points, category=category, reason=reason, request_id=f"demo-seed-{number}",
+                            on_commit=on_commit)
+    return {"admin": admin, "host_a": host_a, "host_b": host_b, "pairing": pairing, "joint_group": group,
+            "companies": [company_a, company_b]}
+
+
+def demo_orgs(session: Session) -> list[Org]:
+    """The orgs of the demo world, in tree order."""
+    return orgs.subtree(session, "")

@@ -1,0 +1,153 @@
+"""Awarding points: the ledger contract of DESIGN §4 (append-only, idempotent, capped in one transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pkarena.clock import Clock
+from pkarena.engine import rules as rules_mod
+from pkarena.models import LedgerEntry, Member
+from pkarena.services import audit
+
+# Called with each newly committed entry (boards are updated after commit, never inside).
+EntryListener = Callable[[LedgerEntry], None]
+
+
+class LedgerError(Exception):
+    """An award that cannot be made (unknown member, bad input)."""
+
+
+@dataclass(frozen=True)
+class AwardResult:
+    """What an award did: the entry (new or the earlier one with the same key) and whether it is new."""
+
+    entry: LedgerEntry
+    created: bool
+
+    @property
+    def points(self) -> int:
+        """Points actually granted."""
+        return self.entry.points
+
+    @property
+    def reason(self) -> str:
+        """Why fewer points than requested were granted ("" if none)."""
+        return self.entry.reason
+
+
+def idempotency_key(source: str, source_ref: str, member_id: int) -> str:
+    """The UNIQUE key of an award: (source, source reference, member)."""
+    return f"{source}:{source_ref}:{member_id}"
+
+
+def award(
+    session: Session,
+    clock: Clock,
+    *,
+    member_id: int,
+    source: str,
+    source_ref: str,
+    outcome: Mapping[str, Any],
+    actor_id: int | None = None,
+    category: str | None = None,
+    note: str | None = None,
+    adjusts_month: str | None = None,
+    corrects_entry_id: int | None = None,
+    on_commit: EntryListener | None = None,
+    history: tuple[rules_mod.RuleSet, ...] = rules_mod.RULE_HISTORY,
+) -> AwardResult:
+    """Award points for one outcome in one transaction; awarding the same key again returns the first entry."""
+    key = idempotency_key(source, source_ref, member_id)
+    session.rollback()  # start from a clean transaction so the lock below is ours
+    try:
+        member = session.execute(select(Member).where(Member.id == member_id).with_for_update()).scalar_one_or_none()
+        if member is None:
+            raise LedgerError(f"no member {member_id}")
+        existing = session.execute(select(LedgerEntry).where(LedgerEntry.idempotency_key == key)).scalar_one_or_none()
+        if existing is not None:
+            session.rollback()
+            return AwardResult(existing, created=False)
+        now = clock.now()
+        day, month = clock.day_key(now), clock.month_key(now)
+        ruleset = rules_mod.rules_for(date.fromisoformat(day), history)
+        rule = ruleset.rule(source)
+        played, earned = session.execute(
+            select(func.count(LedgerEntry.id), func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+                LedgerEntry.member_id == member_id, LedgerEntry.day == day, LedgerEntry.source == source
+            )
+        ).one()
+        outcome = {**outcome, "bot": bool(member.is_bot or outcome.get("bot"))}
+        decision = rules_mod.decide(rule, outcome, ordinal=played + 1, earned_today=int(earned))
+        entry = LedgerEntry(
+            idempotency_key=key, member_id=member_id, org_id=member.org_id, points=decision.points,
+            requested=decision.requested, source=source, source_ref=source_ref, rule_version=ruleset.version,
+            reason=decision.reason, category=category, note=note, actor_id=actor_id, adjusts_month=adjusts_month,
+            corrects_entry_id=corrects_entry_id, awarded_at=now, day=day, month=month,
+        )
+        session.add(entry)
+        if actor_id is not None:
+            session.flush()
+            audit.record(session, clock, actor_id, f"ledger.{source}", "ledger_entry", entry.id,
+                         member_id=member_id, points=decision.points, category=category, note=note,
+                         adjusts_month=adjusts_month)
+        session.commit()
+    except IntegrityError:
+        # Another transaction inserted the same key first (possible on backends without row locks).
+        session.rollback()
+        existing = session.execute(select(LedgerEntry).where(LedgerEntry.idempotency_key == key)).scalar_one()
+        return AwardResult(existing, created=False)
+    except Exception:
+        session.rollback()
+        raise
+    if on_commit is not None and entry.points != 0:
+        on_commit(entry)
+    return AwardResult(entry, created=True)
+
+
+def manual_award(session: Session, clock: Clock, *, actor_id: int, member_ids: list[int], points: int,
+                 category: str, reason: str, request_id: str,
+                 on_commit: EntryListener | None = None) -> list[AwardResult]:
+    """积分制: an organizer awards `points` to several members; `request_id` makes a resubmit a no-op."""
+    if not reason.strip():
+        raise LedgerError("a reason is required")
+    if points == 0:
+        raise LedgerError("points must not be zero")
+    return [
+        award(session, clock, member_id=m, source="manual", source_ref=f"{request_id}", outcome={"points": points},
+              actor_id=actor_id, category=category, note=reason.strip(), on_commit=on_commit)
+        for m in member_ids
+    ]
+
+
+def correct(session: Session, clock: Clock, *, actor_id: int, entry_id: int, points: int, reason: str,
+            request_id: str, on_commit: EntryListener | None = None) -> AwardResult:
+    """Correct an entry by a new adjustment entry (never an update); it names the month it corrects."""
+    original = session.get(LedgerEntry, entry_id)
+    if original is None:
+        raise LedgerError(f"no ledger entry {entry_id}")
+    if not reason.strip():
+        raise LedgerError("a reason is required")
+    return award(session, clock, member_id=original.member_id, source="adjustment",
+                 source_ref=f"correct-{entry_id}-{request_id}",
+                 outcome={"points": points}, actor_id=actor_id, note=reason.strip(),
+                 adjusts_month=original.month, corrects_entry_id=entry_id, on_commit=on_commit)
+
+
+def member_totals(session: Session, clock: Clock, member_id: int) -> dict[str, int]:
+    """A member's points today, this month and in total, straight from the ledger."""
+    now = clock.now()
+    day, month = clock.day_key(now), clock.month_key(now)
+    total = func.coalesce(func.sum(LedgerEntry.points), 0)
+    base = select(total).where(LedgerEntry.member_id == member_id)
+    return {
+        "today": int(session.execute(base.where(LedgerEntry.day == day)).scalar_one()),
+        "month": int(session.execute(base.where(LedgerEntry.month == month)).scalar_one()),
+        "total": int(session.execute(base).scalar_one()),
+    }

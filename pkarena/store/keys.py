@@ -1,0 +1,98 @@
+"""Every Store key and TTL is built here (and listed in docs/store-keys.md); nothing else spells one."""
+
+from __future__ import annotations
+
+import uuid
+
+# One prefix for the whole app, so a shared Redis can hold other tenants and a SCAN stays scoped.
+PREFIX = "pk:"
+
+# TTLs in seconds. Boards themselves never expire: they are rebuilt from the ledger on demand.
+DAY_COUNTER_TTL = 2 * 24 * 3600  # a day's counter outlives the day in every time zone
+MATCH_STATE_TTL = 2 * 3600  # an abandoned match's live state must not linger forever
+LIVE_STATE_TTL = 12 * 3600  # a live round is hosted within a working day
+TMP_TTL = 600  # a temp board left by a crashed rebuild cleans itself up
+DEFAULT_LEASE_TTL = 30.0  # a worker job renews its lease well within this
+
+
+def _join(*parts: object) -> str:
+    """Join parts with ':' under the prefix; an empty part would make two keys collide, so refuse it."""
+    text = [str(p) for p in parts]
+    if any(not p for p in text):
+        raise ValueError(f"empty key part in {text!r}")
+    return PREFIX + ":".join(text)
+
+
+# --- boards -------------------------------------------------------------------------------------
+BOARD_KINDS = ("members", "orgs")
+
+
+def scope_all() -> str:
+    """Board scope: everyone."""
+    return "all"
+
+
+def scope_org(org_id: int) -> str:
+    """Board scope: the subtree of one org."""
+    return f"org:{int(org_id)}"
+
+
+def scope_contest(contest_id: int) -> str:
+    """Board scope: one contest."""
+    return f"contest:{int(contest_id)}"
+
+
+def period_day(day_key: str) -> str:
+    """Board period for a local day `YYYY-MM-DD` (see Clock.day_key)."""
+    return f"day:{day_key}"
+
+
+def period_month(month_key: str) -> str:
+    """Board period for a local month `YYYY-MM` (see Clock.month_key)."""
+    return f"month:{month_key}"
+
+
+PERIOD_ALL = "all"
+
+
+def board_key(kind: str, scope: str, period: str) -> str:
+    """`pk:board:{kind}:{scope}:{period}`, e.g. `pk:board:members:org:7:day:2026-11-25`."""
+    if kind not in BOARD_KINDS:
+        raise ValueError(f"unknown board kind {kind!r}; expected one of {BOARD_KINDS}")
+    return _join("board", kind, scope, period)
+
+
+def board_prefix(kind: str | None = None) -> str:
+    """Prefix for `Store.board_keys`: all boards, or all boards of one kind."""
+    return _join("board", kind) + ":" if kind else PREFIX + "board:"
+
+
+def tmp_key(key: str) -> str:
+    """A unique scratch key for building `key` before an atomic RENAME."""
+    return _join("tmp", uuid.uuid4().hex, key.removeprefix(PREFIX))
+
+
+# --- counters, leases, queues, live state -------------------------------------------------------
+def counter_key(name: str, *parts: object) -> str:
+    """`pk:counter:{name}:{parts...}`, e.g. `pk:counter:pk1v1:member:12:2026-11-25`."""
+    return _join("counter", name, *parts)
+
+
+def lease_key(name: str) -> str:
+    """`pk:lease:{name}`, e.g. `pk:lease:job:freeze:2026-10`."""
+    return _join("lease", name)
+
+
+def queue_key(mode: str, scope: str) -> str:
+    """`pk:queue:{mode}:{scope}`, e.g. `pk:queue:pk4:open` or `pk:queue:pk1v1:tree:3`."""
+    return _join("queue", mode, scope)
+
+
+def state_key(kind: str, id: object) -> str:
+    """`pk:state:{kind}:{id}`, e.g. `pk:state:match:9f2c…` or `pk:state:live:5`."""
+    return _join("state", kind, id)
+
+
+def hash_key(kind: str, id: object, field_set: str) -> str:
+    """`pk:hash:{kind}:{id}:{field_set}`, e.g. `pk:hash:live:5:orgs` (org id → live points)."""
+    return _join("hash", kind, id, field_set)

@@ -1,0 +1,1 @@
+"""PK Arena question bank: models, import, selection and item statistics (never imports pkarena)."""

@@ -1,0 +1,229 @@
+"""Shared fixtures: real databases (SQLite file, PostgreSQL) migrated by Alembic, real stores, the app."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from pkarena.clock import FrozenClock
+
+IN_CI = os.environ.get("CI") == "true"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:55432/pkarena_test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
+# A Wednesday afternoon in Shanghai: far from day and month boundaries unless a test moves the clock.
+START = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+
+
+def missing(service: str, reason: str) -> None:
+    """Under CI a missing service fails the run; on a developer machine the test is skipped."""
+    message = f"{service} unavailable: {reason} (start it with `eval \"$(bash .ci/services.sh)\"`)"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def worker_index(config) -> int:
+    """0 without xdist, n for xdist worker gw<n>."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker[2:]) if worker.startswith("gw") else 0
+
+
+# --- databases ----------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated once per session; each test gets a copy."""
+    from pkarena.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url(request) -> str:
+    """A PostgreSQL database of this xdist worker, migrated once per session."""
+    from pkarena.migrate import upgrade
+
+    base = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG)
+    name = f"pkarena_test_{worker_index(request.config)}"
+    admin_url = base.rsplit("/", 1)[0] + "/postgres"
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:  # no server: fail under CI, skip elsewhere
+        missing("PostgreSQL", f"{base}: {exc.__class__.__name__}: {exc}".splitlines()[0])
+    url = base.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)
+    return url
+
+
+def _truncate_pg(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template, tmp_path) -> str:
+    """A fresh migrated SQLite database file for one test."""
+    path = tmp_path / "test.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_url(pg_url) -> str:
+    """The worker's PostgreSQL database, emptied for one test."""
+    _truncate_pg(pg_url)
+    return pg_url
+
+
+# --- stores -------------------------------------------------------------------------------------
+def redis_url_for(config) -> str:
+    """The Redis database of this xdist worker (15, 14, … counting down from TEST_REDIS_URL's)."""
+    base = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS)
+    head, _, db = base.rpartition("/")
+    number = int(db) if db.isdigit() else 15
+    return f"{head}/{max(number - worker_index(config), 0)}"
+
+
+@pytest.fixture
+def redis_store(request):
+    """A real Redis store on this worker's database, flushed before the test."""
+    import redis
+
+    from pkarena.store import open_store
+
+    url = redis_url_for(request.config)
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except Exception as exc:
+        missing("Redis", f"{url}: {exc}")
+    store = open_store(url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def memory_store():
+    """An in-process store."""
+    from pkarena.store import open_store
+
+    return open_store("memory://")
+
+
+# --- the app on a backend pair ------------------------------------------------------------------
+BACKENDS = [
+    pytest.param(("sqlite", "memory"), id="sqlite-memory"),
+    pytest.param(("postgres", "redis"), id="postgres-redis", marks=[pytest.mark.postgres, pytest.mark.redis]),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> tuple[str, object]:
+    """(database URL, store) for each supported pair: SQLite + memory, PostgreSQL + Redis."""
+    db_kind, store_kind = request.param
+    url = request.getfixturevalue("sqlite_url" if db_kind == "sqlite" else "postgres_url")
+    store = request.getfixturevalue("memory_store" if store_kind == "memory" else "redis_store")
+    return url, store
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A frozen clock at START (Shanghai afternoon); tests move it explicitly."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def app(backend, clock) -> Iterator:
+    """The app on one backend pair, with CSRF off (CSRF has its own test) and a frozen clock."""
+    from pkarena import create_app
+    from pkarena.config import Config
+    from pkarena.extensions import db
+
+    url, store = backend
+    config = Config(DATABASE_URL=url, PKARENA_STORE_URL=store.url, TESTING=True, WTF_CSRF_ENABLED=False,
+                    SECRET_KEY="test-secret", LOGIN_RATE_LIMIT="1000 per minute")
+    application = create_app(config, clock=clock, store=store)
+    with application.app_context():
+        yield application
+    db.session.remove()
+    db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    """A database session of the app (the same scoped session the routes use)."""
+    from pkarena.extensions import db
+
+    return db.session()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+# --- factories ----------------------------------------------------------------------------------
+class World:
+    """Factories for orgs and members on one session (like CTFd's gen_* helpers)."""
+
+    PASSWORD = "correct-horse-9"
+
+    def __init__(self, session, clock) -> None:
+        self.session, self.clock = session, clock
+        self.count = 0
+
+    def org(self, name: str | None = None, parent=None):
+        """Create and commit an org."""
+        from pkarena.services import orgs
+
+        self.count += 1
+        org = orgs.create_org(self.session, self.clock, name or f"组织{self.count}", parent)
+        self.session.commit()
+        return org
+
+    def member(self, org, username: str | None = None, *, role: str = "member", scope=None,
+               status: str = "active", is_bot: bool = False, phone: str | None = None):
+        """Create and commit a member (organizers default to managing their own org)."""
+        from pkarena.services import members
+
+        self.count += 1
+        member = members.create_member(
+            self.session, self.clock, username=username or f"user{self.count}", display_name=f"成员{self.count}",
+            org=org, password=self.PASSWORD, role=role, status=status, is_bot=is_bot, phone=phone,
+            scope_org=scope or (org if role == "organizer" else None))
+        self.session.commit()
+        return member
+
+
+@pytest.fixture
+def world(session, clock) -> World:
+    """Factories bound to the test's session and clock."""
+    return World(session, clock)
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a member (by the JSON API)."""
+
+    def do(member, password: str = World.PASSWORD):
+        response = client.post("/api/v1/auth/login", json={"username": member.username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return response
+
+    return do
