@@ -22,8 +22,13 @@ class Clock:
         return value.astimezone(UTC)
 
     def local(self, moment: datetime | None = None) -> datetime:
-        """`moment` (default now) in the configured zone."""
-        return (moment or self.now()).astimezone(self.zone)
+        """`moment` (default now) in the configured zone; naive moments are refused."""
+        if moment is None:
+            moment = self.now()
+        elif moment.tzinfo is None:
+            # astimezone() would read a naive value as the *machine's* local time: a wrong day key.
+            raise ValueError("naive datetime given to the clock; pass an aware (UTC) datetime")
+        return moment.astimezone(self.zone)
 
     def day_key(self, moment: datetime | None = None) -> str:
         """The local calendar day of `moment`, as `YYYY-MM-DD`."""

@@ -9,13 +9,23 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 
+# Execution option: this transaction will write, so SQLite should take its write lock at BEGIN.
+WRITE_INTENT = "pkarena_write_intent"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite; no-op elsewhere)."""
+    session.connection(execution_options={WRITE_INTENT: True})
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine; SQLite gets real BEGIN IMMEDIATE transactions and a busy timeout."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
-        # pysqlite's own transaction handling defers BEGIN and upgrades locks late, which
-        # deadlocks concurrent writers; take the write lock at BEGIN instead (SQLAlchemy docs recipe).
+        # pysqlite's own transaction handling defers BEGIN and upgrades locks late, which makes
+        # concurrent read-then-write transactions fail; we issue BEGIN ourselves (SQLAlchemy docs
+        # recipe) and take the write lock up front for transactions that ask for it (WRITE_INTENT).
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection, _record) -> None:
             dbapi_connection.isolation_level = None
@@ -27,7 +37,8 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            immediate = conn.get_execution_options().get(WRITE_INTENT)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)

@@ -56,8 +56,11 @@ class RuleSet:
 def _requested_points(rule: ModeRule, outcome: Mapping[str, Any], ordinal: int) -> int:
     """Points an outcome asks for before caps; `ordinal` is 1 for the member's first match today."""
     p = rule.params
+    # Game outcomes never ask for negative points, whatever a buggy caller passes; only manual and
+    # adjustment entries may be negative.
+    correct = max(int(outcome.get("correct", 0)), 0)
     if rule.source in ("daily",):
-        return int(outcome.get("correct", 0)) * p["per_correct"]
+        return correct * p["per_correct"]
     if rule.source == "challenge":
         streak = int(outcome.get("streak", 0))
         earned = 0
@@ -73,7 +76,7 @@ def _requested_points(rule: ModeRule, outcome: Mapping[str, Any], ordinal: int) 
             return firsts[min(ordinal, len(firsts)) - 1]
         return p["other_place"]
     if rule.source == "live":
-        return int(outcome.get("correct", 0)) * p["per_correct"] + (p["org_win_bonus"] if outcome.get("org_won") else 0)
+        return correct * p["per_correct"] + (p["org_win_bonus"] if outcome.get("org_won") else 0)
     if rule.source in ("manual", "adjustment"):
         return int(outcome["points"])
     raise ValueError(f"no formula for source {rule.source!r}")

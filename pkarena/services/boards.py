@@ -62,6 +62,19 @@ def org_path_lookup(session_factory: Callable[[], Session]) -> Callable[[int], s
     return lookup
 
 
+def is_ledger_board(key: str) -> bool:
+    """True for the boards derived from the ledger alone (members of all / of an org subtree, orgs);
+    other boards under the prefix (a contest's, say) have their own source and are left alone."""
+    return key.startswith((keys.board_prefix("members") + keys.scope_all() + ":",
+                           keys.board_prefix("members") + "org:",
+                           keys.board_prefix("orgs") + keys.scope_all() + ":"))
+
+
+def ledger_board_keys(store: Store) -> list[str]:
+    """The cached boards `rebuild` and `check` own."""
+    return [key for key in store.board_keys(keys.board_prefix()) if is_ledger_board(key)]
+
+
 def expected_boards(session: Session) -> dict[str, dict[str, float]]:
     """Every board recomputed from the ledger (bots and zero sums left out, as live updates do)."""
     paths = dict(session.execute(select(Org.id, Org.path)).all())
@@ -84,7 +97,7 @@ def expected_boards(session: Session) -> dict[str, dict[str, float]]:
 def rebuild(session: Session, store: Store, progress: Callable[[int, int], None] | None = None) -> int:
     """Replace every board with its value recomputed from the ledger; returns the number of boards."""
     expected = {k: v for k, v in expected_boards(session).items() if v}
-    stale = set(store.board_keys(keys.board_prefix())) - set(expected)
+    stale = set(ledger_board_keys(store)) - set(expected)
     if stale:
         store.delete(*stale)
     for done, (key, mapping) in enumerate(sorted(expected.items()), start=1):
@@ -108,7 +121,7 @@ def check(session: Session, store: Store) -> list[Drift]:
     """Compare every cached board with the ledger and list each difference."""
     expected = {k: v for k, v in expected_boards(session).items() if v}
     drift: list[Drift] = []
-    for key in sorted(set(expected) | set(store.board_keys(keys.board_prefix()))):
+    for key in sorted(set(expected) | set(ledger_board_keys(store))):
         cached = {m: s for m, s in store.board_all(key).items() if s != 0}
         want = expected.get(key, {})
         for member in sorted(set(cached) | set(want)):

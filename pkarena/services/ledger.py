@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -12,9 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
+from pkarena.database import begin_write
 from pkarena.engine import rules as rules_mod
 from pkarena.models import LedgerEntry, Member
 from pkarena.services import audit
+
+log = logging.getLogger("pkarena.ledger")
 
 # Called with each newly committed entry (boards are updated after commit, never inside).
 EntryListener = Callable[[LedgerEntry], None]
@@ -64,16 +68,31 @@ def award(
     history: tuple[rules_mod.RuleSet, ...] = rules_mod.RULE_HISTORY,
 ) -> AwardResult:
     """Award points for one outcome in one transaction; awarding the same key again returns the first entry."""
+    if source not in rules_mod.SOURCES:
+        raise LedgerError(f"unknown source {source!r}")
     key = idempotency_key(source, source_ref, member_id)
-    session.rollback()  # start from a clean transaction so the lock below is ours
+    if session.new or session.dirty or session.deleted:
+        raise LedgerError("award() commits its own transaction; commit or discard pending changes first")
+    session.rollback()  # end any read transaction so ours starts as a writer
     try:
+        begin_write(session)
         member = session.execute(select(Member).where(Member.id == member_id).with_for_update()).scalar_one_or_none()
         if member is None:
             raise LedgerError(f"no member {member_id}")
         existing = session.execute(select(LedgerEntry).where(LedgerEntry.idempotency_key == key)).scalar_one_or_none()
         if existing is not None:
-            session.rollback()
+            # Commit, not rollback: a rollback expires `existing`, and the caller's first look at it would
+            # silently open a new transaction (PostgreSQL: a connection idle in transaction).
+            session.commit()
             return AwardResult(existing, created=False)
+        org_id = member.org_id
+        if corrects_entry_id is not None:
+            corrected = session.get(LedgerEntry, corrects_entry_id)
+            if corrected is None or corrected.member_id != member_id:
+                raise LedgerError(f"entry {corrects_entry_id} is not an entry of member {member_id}")
+            # A correction lands on the org the corrected points went to, so org boards come out right
+            # even if the member has moved since.
+            org_id = corrected.org_id
         now = clock.now()
         day, month = clock.day_key(now), clock.month_key(now)
         ruleset = rules_mod.rules_for(date.fromisoformat(day), history)
@@ -86,7 +105,7 @@ def award(
         outcome = {**outcome, "bot": bool(member.is_bot or outcome.get("bot"))}
         decision = rules_mod.decide(rule, outcome, ordinal=played + 1, earned_today=int(earned))
         entry = LedgerEntry(
-            idempotency_key=key, member_id=member_id, org_id=member.org_id, points=decision.points,
+            idempotency_key=key, member_id=member_id, org_id=org_id, points=decision.points,
             requested=decision.requested, source=source, source_ref=source_ref, rule_version=ruleset.version,
             reason=decision.reason, category=category, note=note, actor_id=actor_id, adjusts_month=adjusts_month,
             corrects_entry_id=corrects_entry_id, awarded_at=now, day=day, month=month,
@@ -99,15 +118,24 @@ def award(
                          adjusts_month=adjusts_month)
         session.commit()
     except IntegrityError:
-        # Another transaction inserted the same key first (possible on backends without row locks).
+        # Another transaction inserted the same key first (possible on backends without row locks);
+        # any other integrity error (a missing actor, say) is the caller's and propagates.
         session.rollback()
-        existing = session.execute(select(LedgerEntry).where(LedgerEntry.idempotency_key == key)).scalar_one()
+        existing = session.execute(select(LedgerEntry).where(LedgerEntry.idempotency_key == key)).scalar_one_or_none()
+        session.commit()
+        if existing is None:
+            raise
         return AwardResult(existing, created=False)
     except Exception:
         session.rollback()
         raise
     if on_commit is not None and entry.points != 0:
-        on_commit(entry)
+        try:
+            on_commit(entry)
+        except Exception:
+            # The award is committed and must be reported as made; boards are a cache that
+            # `boards check` / the nightly verify job repair, so a store outage only logs here.
+            log.exception("board update failed after committing ledger entry %s", entry.id)
     return AwardResult(entry, created=True)
 
 
@@ -119,6 +147,8 @@ def manual_award(session: Session, clock: Clock, *, actor_id: int, member_ids: l
         raise LedgerError("a reason is required")
     if points == 0:
         raise LedgerError("points must not be zero")
+    if category not in rules_mod.MANUAL_CATEGORIES:
+        raise LedgerError(f"unknown category {category!r}; expected one of {rules_mod.MANUAL_CATEGORIES}")
     return [
         award(session, clock, member_id=m, source="manual", source_ref=f"{request_id}", outcome={"points": points},
               actor_id=actor_id, category=category, note=reason.strip(), on_commit=on_commit)
@@ -134,6 +164,8 @@ def correct(session: Session, clock: Clock, *, actor_id: int, entry_id: int, poi
         raise LedgerError(f"no ledger entry {entry_id}")
     if not reason.strip():
         raise LedgerError("a reason is required")
+    if points == 0:
+        raise LedgerError("a correction of 0 points changes nothing")
     return award(session, clock, member_id=original.member_id, source="adjustment",
                  source_ref=f"correct-{entry_id}-{request_id}",
                  outcome={"points": points}, actor_id=actor_id, note=reason.strip(),

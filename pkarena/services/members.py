@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -160,3 +161,38 @@ def history(session: Session, member_id: int) -> list[Membership]:
     return list(session.execute(
         select(Membership).where(Membership.member_id == member_id).order_by(Membership.started_at, Membership.id)
     ).scalars())
+
+
+# --- organizer pages: searching members -------------------------------------------------------------
+@dataclass(frozen=True)
+class MemberPage:
+    """One page of a member search."""
+
+    items: list[Member]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the search has (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def search(session: Session, path_prefix: str, *, text: str = "", status: str | None = None, page: int = 1,
+           per_page: int = 50) -> MemberPage:
+    """Members (no bots) of orgs under `path_prefix`, matching `text` in name, username or phone; by name."""
+    query = select(Member).join(Org, Org.id == Member.org_id).where(
+        Member.is_bot.is_(False), Org.path.startswith(path_prefix))
+    text = (text or "").strip()
+    if text:
+        query = query.where(or_(Member.display_name.icontains(text, autoescape=True),
+                                Member.username.icontains(text, autoescape=True),
+                                Member.phone.icontains(text, autoescape=True)))
+    if status:
+        query = query.where(Member.status == status)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    page = max(1, page)
+    items = session.execute(query.order_by(Org.path, Member.username).offset((page - 1) * per_page)
+                            .limit(per_page)).scalars().all()
+    return MemberPage(list(items), total, page, per_page)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
@@ -100,4 +101,96 @@ def create_joint_group(session: Session, clock: Clock, name: str, orgs: list[Org
     session.flush()
     audit.record(session, clock, actor_id, "joint_group.create", "joint_group", group.id, name=group.name,
                  org_ids=sorted(unique))
+    return group
+
+
+# --- organizer pages: tree view, labels, ending pairings, joint-group membership --------------------
+@dataclass(frozen=True)
+class TreeNode:
+    """One org of a tree view: its depth below the view's root and its member counts."""
+
+    org: Org
+    depth: int
+    direct: int
+    total: int
+    pending: int
+
+
+def name_paths(session: Session, org_list: list[Org], sep: str = " / ") -> dict[int, str]:
+    """Each org's name path from its company down ("公司 / 支部"), ancestors loaded as needed."""
+    wanted = {i for org in org_list for i in org.ancestor_ids}
+    names = dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(wanted))).all()) if wanted else {}
+    return {org.id: sep.join(names.get(i, "?") for i in org.ancestor_ids) for org in org_list}
+
+
+def org_tree(session: Session, path_prefix: str) -> list[TreeNode]:
+    """The orgs under `path_prefix` in tree order, with active members (direct and subtree) and pending ones."""
+    tree = subtree(session, path_prefix)
+    rows = session.execute(
+        select(Member.org_id, Member.status, func.count(Member.id))
+        .where(Member.is_bot.is_(False), Member.status.in_(("active", "pending")))
+        .group_by(Member.org_id, Member.status)
+    ).all()
+    active = {org_id: n for org_id, status, n in rows if status == "active"}
+    pending = {org_id: n for org_id, status, n in rows if status == "pending"}
+    totals: dict[int, int] = {}
+    for org in tree:  # each org's active members count towards every ancestor's subtree total
+        for ancestor in org.ancestor_ids:
+            totals[ancestor] = totals.get(ancestor, 0) + active.get(org.id, 0)
+    top = min((len(o.ancestor_ids) for o in tree), default=1)
+    return [TreeNode(org, len(org.ancestor_ids) - top, active.get(org.id, 0), totals.get(org.id, 0),
+                     pending.get(org.id, 0)) for org in tree]
+
+
+def pairings_for(session: Session, path_prefix: str) -> list[Pairing]:
+    """Pairings with at least one side under `path_prefix` ('' = all), newest first."""
+    query = select(Pairing).order_by(Pairing.starts_on.desc(), Pairing.id.desc())
+    if path_prefix:
+        inside = select(Org.id).where(Org.path.startswith(path_prefix))
+        query = query.where(or_(Pairing.org_a_id.in_(inside), Pairing.org_b_id.in_(inside)))
+    return list(session.execute(query).scalars())
+
+
+def end_pairing(session: Session, clock: Clock, pairing: Pairing, ends_on: date, *, actor_id: int) -> Pairing:
+    """Set the last day of a pairing (audited); it must not be before the first."""
+    if ends_on < pairing.starts_on:
+        raise OrgError("结束日期不能早于开始日期")
+    audit.record(session, clock, actor_id, "pairing.end", "pairing", pairing.id,
+                 before=pairing.ends_on.isoformat() if pairing.ends_on else None, ends_on=ends_on.isoformat())
+    pairing.ends_on = ends_on
+    return pairing
+
+
+def joint_groups_for(session: Session, path_prefix: str) -> list[JointGroup]:
+    """Joint groups with at least one org under `path_prefix` ('' = all), by name."""
+    query = select(JointGroup).order_by(JointGroup.name)
+    if path_prefix:
+        inside = select(JointGroupOrg.group_id).join(Org, Org.id == JointGroupOrg.org_id).where(
+            Org.path.startswith(path_prefix))
+        query = query.where(JointGroup.id.in_(inside))
+    return list(session.execute(query).scalars())
+
+
+def add_to_joint_group(session: Session, clock: Clock, group: JointGroup, org: Org, *,
+                       actor_id: int) -> JointGroup:
+    """Add an org to a joint group (audited); adding it twice is refused."""
+    if any(link.org_id == org.id for link in group.members):
+        raise OrgError("该组织已在联合组中")
+    group.members.append(JointGroupOrg(org_id=org.id))
+    session.flush()
+    audit.record(session, clock, actor_id, "joint_group.add_org", "joint_group", group.id, org_id=org.id)
+    return group
+
+
+def remove_from_joint_group(session: Session, clock: Clock, group: JointGroup, org: Org, *,
+                            actor_id: int) -> JointGroup:
+    """Remove an org from a joint group (audited); a group keeps at least two orgs."""
+    link = next((m for m in group.members if m.org_id == org.id), None)
+    if link is None:
+        raise OrgError("该组织不在联合组中")
+    if len(group.members) <= 2:
+        raise OrgError("联合组至少需要两个组织")
+    group.members.remove(link)
+    session.flush()
+    audit.record(session, clock, actor_id, "joint_group.remove_org", "joint_group", group.id, org_id=org.id)
     return group

@@ -1,4 +1,4 @@
-"""Organizer and admin pages (desktop): dashboard, org tree, members, pairings, joint groups."""
+"""Organizer and admin pages (desktop): dashboard, org tree, members, import, invites, pairings, audit."""
 
 from __future__ import annotations
 
@@ -6,4 +6,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from pkarena.web.admin import dashboard  # noqa: E402,F401  (routes register on bp)
+# Each module adds its routes to bp when imported.
+from pkarena.web.admin import dashboard, helpers, members, orgs  # noqa: E402,F401

@@ -1,0 +1,100 @@
+"""Shared pieces of the admin pages: objects loaded inside the user's scope, org choices, time display."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, current_app, flash
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from pkarena import runtime
+from pkarena.authz import AccessDenied, check, managed_path
+from pkarena.models import Member, Org
+from pkarena.services import orgs
+from pkarena.web.admin import bp
+
+
+def org_or_404(org_id: int | None) -> Org:
+    """The org with `org_id`, if the current user manages it (404 unknown, 403 out of scope)."""
+    org = runtime.session().get(Org, org_id) if org_id else None
+    if org is None:
+        abort(404)
+    check(current_user, "organizer", org)
+    return org
+
+
+def member_or_404(member_id: int) -> Member:
+    """A member of the current user's managed tree (404 unknown, 403 out of scope)."""
+    member = runtime.session().get(Member, member_id)
+    if member is None or member.is_bot:
+        abort(404)
+    check(current_user, "organizer", member.org)
+    return member
+
+
+def check_member_write(member: Member, *, self_allowed: bool = True) -> None:
+    """Organizers change only plain members; admins change anyone (but not their own status)."""
+    if current_user.role != "admin" and member.role != "member":
+        raise AccessDenied(403, "FORBIDDEN", _("只有管理员可以修改组织者或管理员的账号"))
+    if not self_allowed and member.id == current_user.id:
+        raise AccessDenied(403, "FORBIDDEN", _("不能对自己的账号执行此操作"))
+
+
+def scoped_orgs() -> list[Org]:
+    """The orgs the current user manages, in tree order."""
+    return orgs.subtree(runtime.session(), managed_path(current_user))
+
+
+def org_choices(org_list: list[Org], *, kinds: tuple[str, ...] | None = None) -> list[tuple[int, str]]:
+    """(id, "公司 / 支部") pairs for a select, optionally limited to some kinds."""
+    labels = orgs.name_paths(runtime.session(), org_list)
+    return [(o.id, labels[o.id]) for o in org_list if kinds is None or o.kind in kinds]
+
+
+def flash_errors(form: FlaskForm) -> None:
+    """Flash every validation error of a form (used when a POST redirects back)."""
+    for field in form:
+        for error in field.errors:
+            flash(f"{field.label.text}：{error}", "error")
+
+
+@bp.app_template_filter("localtime")
+def localtime(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC datetime shown in the configured zone ("" for none)."""
+    return runtime.clock().local(moment).strftime(fmt) if moment else ""
+
+
+KIND_LABELS = {"company": _l("公司"), "branch": _l("支部"), "group": _l("小组")}
+STATUS_LABELS = {"active": _l("正常"), "pending": _l("待审核"), "inactive": _l("已停用")}
+ROLE_LABELS = {"member": _l("成员"), "organizer": _l("组织者"), "admin": _l("管理员")}
+
+
+# (endpoint, label, endpoint prefix that marks the entry active); entries of unregistered pages are skipped.
+NAV = [
+    ("admin.dashboard", _l("概览"), "admin.dashboard"),
+    ("admin.org_tree", _l("组织"), "admin.org_"),
+    ("admin.member_list", _l("成员"), "admin.member_"),
+    ("admin.import_page", _l("批量导入"), "admin.import_"),
+    ("admin.invite_list", _l("邀请链接"), "admin.invite_"),
+    ("admin.pairing_list", _l("结对共建"), "admin.pairing_"),
+    ("admin.joint_group_list", _l("联合组"), "admin.joint_group_"),
+    ("admin.audit_log", _l("操作日志"), "admin.audit_"),
+]
+
+
+def admin_nav() -> list[tuple[str, str, str]]:
+    """The navigation entries whose pages exist in this app."""
+    return [(e, str(label), p) for e, label, p in NAV if e in current_app.view_functions]
+
+
+@bp.app_context_processor
+def _admin_globals() -> dict:
+    return {
+        "admin_nav": admin_nav,
+        "kind_label": lambda kind: str(KIND_LABELS.get(kind, kind)),
+        "status_label": lambda status: str(STATUS_LABELS.get(status, status)),
+        "role_label": lambda role: str(ROLE_LABELS.get(role, role)),
+    }
