@@ -36,6 +36,11 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, stor
     config = config or Config.from_env()
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.from_mapping(config.as_flask())
+    if config.TRUSTED_PROXIES:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = config.TRUSTED_PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).resolve().parent / "translations")
     app.extensions["pkarena.config"] = config
     app.extensions["pkarena.clock"] = clock or Clock(config.PKARENA_TIMEZONE)

@@ -41,7 +41,10 @@ def make_engine(url: str, **kwargs) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    options = {"pool_pre_ping": True, **kwargs}
+    if "poolclass" not in kwargs:  # NullPool (migrations, one-off scripts) takes no pool sizes
+        options = {"pool_size": 10, "max_overflow": 20, **options}
+    return create_engine(url, **options)
 
 
 class Database:

@@ -46,12 +46,14 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_url(request) -> str:
+def pg_url(request) -> Iterator[str]:
     """A PostgreSQL database of this xdist worker, migrated once per session."""
     from pkarena.migrate import upgrade
 
     base = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG)
-    name = f"pkarena_test_{worker_index(request.config)}"
+    # One database per run and worker, so two test runs on one machine never truncate each other.
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    name = f"pkarena_test_{run_id}_{worker_index(request.config)}"
     admin_url = base.rsplit("/", 1)[0] + "/postgres"
     try:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -63,7 +65,11 @@ def pg_url(request) -> str:
         missing("PostgreSQL", f"{base}: {exc.__class__.__name__}: {exc}".splitlines()[0])
     url = base.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
-    return url
+    yield url
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate_pg(url: str) -> None:
@@ -149,7 +155,11 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def app(backend, clock) -> Iterator:
-    """The app on one backend pair, with CSRF off (CSRF has its own test) and a frozen clock."""
+    """The app on one backend pair, with CSRF off (CSRF has its own test) and a frozen clock.
+
+    No app context stays pushed: each test-client request gets its own context (and `g`), as in
+    production; use `with app.app_context():` for code that needs one.
+    """
     from pkarena import create_app
     from pkarena.config import Config
     from pkarena.extensions import db
@@ -158,18 +168,30 @@ def app(backend, clock) -> Iterator:
     config = Config(DATABASE_URL=url, PKARENA_STORE_URL=store.url, TESTING=True, WTF_CSRF_ENABLED=False,
                     SECRET_KEY="test-secret", LOGIN_RATE_LIMIT="1000 per minute")
     application = create_app(config, clock=clock, store=store)
-    with application.app_context():
-        yield application
+    yield application
     db.session.remove()
     db.engine.dispose()
 
 
 @pytest.fixture
 def session(app):
-    """A database session of the app (the same scoped session the routes use)."""
+    """The test's own database session (not the routes' one), refreshed after every request."""
+    from flask import request_finished
+
     from pkarena.extensions import db
 
-    return db.session()
+    test_session = db.session_factory()
+
+    def _refresh(_sender, **_extra) -> None:
+        # End the test's snapshot so what the request committed is visible, unless the test holds
+        # uncommitted changes of its own.
+        if not (test_session.new or test_session.dirty or test_session.deleted):
+            test_session.rollback()
+
+    request_finished.connect(_refresh, app)
+    yield test_session
+    request_finished.disconnect(_refresh, app)
+    test_session.close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -10,32 +9,6 @@ import pytest
 from pkarena.store.memory import MemoryStore
 
 TOO_MANY = "尝试次数过多，请稍后再试"
-
-# tests/conftest.py's `app` keeps one app context pushed for the whole test, so every test-client
-# request shares one `g`: Flask-Login's cached user (`g._login_user`) and Flask-Babel's cached locale
-# leak from one request (and one client) to the next. These overrides give each request its own
-# context, as in production, and give the test its own database session. Drop them once conftest does.
-@pytest.fixture
-def app(backend, clock) -> Iterator:
-    from pkarena import create_app
-    from pkarena.config import Config
-    from pkarena.extensions import db
-
-    url, store = backend
-    config = Config(DATABASE_URL=url, PKARENA_STORE_URL=store.url, TESTING=True, WTF_CSRF_ENABLED=False,
-                    SECRET_KEY="test-secret", LOGIN_RATE_LIMIT="1000 per minute")
-    application = create_app(config, clock=clock, store=store)
-    yield application
-    db.session.remove()
-    db.engine.dispose()
-
-
-@pytest.fixture
-def session(app) -> Iterator:
-    from pkarena.extensions import db
-
-    with db.new_session() as own:
-        yield own
 
 
 class DeadStore(MemoryStore):

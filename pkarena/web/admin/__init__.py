@@ -7,4 +7,14 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module adds its routes to bp when imported.
-from pkarena.web.admin import dashboard, helpers, members, orgs  # noqa: E402,F401
+from pkarena.web.admin import (  # noqa: E402,F401
+    audit,
+    dashboard,
+    helpers,
+    invites,
+    joint_groups,
+    member_import,
+    members,
+    orgs,
+    pairings,
+)

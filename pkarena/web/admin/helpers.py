@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from flask import abort, current_app, flash
@@ -98,3 +99,29 @@ def _admin_globals() -> dict:
         "status_label": lambda status: str(STATUS_LABELS.get(status, status)),
         "role_label": lambda role: str(ROLE_LABELS.get(role, role)),
     }
+
+
+ACTION_LABELS = {
+    "org.create": _l("新建组织"), "org.rename": _l("重命名组织"),
+    "member.create": _l("新增成员"), "member.update": _l("修改成员资料"), "member.move": _l("调动组织"),
+    "member.status.active": _l("启用/审核通过"), "member.status.inactive": _l("停用账号"),
+    "member.status.pending": _l("设为待审核"), "member.password.reset": _l("重置密码"),
+    "member.password.change": _l("修改本人密码"), "member.import": _l("批量导入成员"),
+    "invite.create": _l("新建邀请链接"), "invite.revoke": _l("作废邀请链接"), "invite.register": _l("通过邀请注册"),
+    "pairing.create": _l("新建结对"), "pairing.end": _l("设置结对结束日期"),
+    "joint_group.create": _l("新建联合组"), "joint_group.add_org": _l("联合组加入组织"),
+    "joint_group.remove_org": _l("联合组移出组织"),
+}
+
+
+@bp.app_template_filter("action_label")
+def action_label(action: str) -> str:
+    """A readable name of an audit action (the code itself when unknown)."""
+    return str(ACTION_LABELS.get(action, action))
+
+
+@bp.app_template_filter("details")
+def details(detail: dict | None) -> str:
+    """Audit details as readable "key: value" pairs (Chinese kept as is)."""
+    return "；".join(f"{key}: {json.dumps(value, ensure_ascii=False, default=str)}"
+                    for key, value in (detail or {}).items())

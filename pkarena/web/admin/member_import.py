@@ -1,0 +1,163 @@
+"""Bulk member import: upload → validate every row → report or preview → confirm → one transaction."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, send_file, url_for
+from flask import session as web_session
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from pkarena import runtime
+from pkarena.authz import require
+from pkarena.services import member_import, members
+from pkarena.web.admin import bp
+from pkarena.web.admin_forms import ActionForm, MemberImportForm
+from question_bank.tabular import Problem, TableError, write_sheet_with_reasons
+
+SESSION_KEY = "member_import"
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+STALE_AFTER = 3600  # seconds an uploaded file waits for its confirmation
+
+
+def staging_dir() -> Path:
+    """Where uploads wait between validation and confirmation (shared by the processes of one host)."""
+    path = Path(current_app.config.get("IMPORT_STAGING_DIR") or Path(tempfile.gettempdir()) / "pkarena-member-import")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _staged() -> tuple[Path, str] | None:
+    """The current user's uploaded file and its original name, if it is still there."""
+    info = web_session.get(SESSION_KEY) or {}
+    token, ext = info.get("token", ""), info.get("ext", "")
+    if info.get("actor") != current_user.id or not TOKEN_RE.match(token) or ext not in (".xlsx", ".csv", ".tsv"):
+        return None
+    path = staging_dir() / f"{token}{ext}"
+    return (path, info.get("filename") or path.name) if path.is_file() else None
+
+
+def _stage(upload) -> tuple[Path, str]:
+    """Save an upload under a fresh random token remembered in the session; drop older uploads."""
+    _discard()
+    for old in staging_dir().iterdir():
+        if old.stat().st_mtime < time.time() - STALE_AFTER:
+            old.unlink(missing_ok=True)
+    filename = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:120]
+    ext, token = Path(filename).suffix.lower(), secrets.token_urlsafe(24)
+    path = staging_dir() / f"{token}{ext}"
+    upload.save(path)
+    web_session[SESSION_KEY] = {"token": token, "ext": ext, "filename": filename, "actor": current_user.id}
+    return path, filename
+
+
+def _discard() -> None:
+    staged = _staged()
+    if staged:
+        staged[0].unlink(missing_ok=True)
+    web_session.pop(SESSION_KEY, None)
+
+
+def _plan(path: Path, filename: str) -> tuple[member_import.ImportPlan | None, list[Problem]]:
+    try:
+        table = member_import.read(path, filename, max_rows=current_app.config["IMPORT_MAX_ROWS"])
+    except TableError as exc:
+        return None, exc.problems
+    plan = member_import.validate(runtime.session(), table, current_user)
+    return plan, plan.problems
+
+
+def _report(plan, problems: list[Problem]):
+    """The error report, or the preview with a confirm button when every row is valid."""
+    return render_template("admin/import_report.html", plan=plan, problems=problems,
+                           errors=[p for p in problems if p.severity == "error"], confirm=ActionForm())
+
+
+@bp.route("/members/import")
+@require("organizer")
+def import_page():
+    """The upload form, the expected columns and a template download."""
+    return render_template("admin/import.html", form=MemberImportForm())
+
+
+@bp.route("/members/import", methods=["POST"])
+@require("organizer")
+def import_upload():
+    """Validate an uploaded sheet; nothing is written yet."""
+    form = MemberImportForm()
+    if not form.validate_on_submit():
+        return render_template("admin/import.html", form=form), 400
+    return _report(*_plan(*_stage(form.file.data)))
+
+
+@bp.route("/members/import/confirm", methods=["POST"])
+@require("organizer")
+def import_confirm():
+    """Re-validate the staged file and create every member in one transaction."""
+    staged = _staged()
+    if staged is None or not ActionForm().validate_on_submit():
+        flash(_("上传的文件已失效，请重新上传"), "error")
+        return redirect(url_for("admin.import_page"))
+    plan, problems = _plan(*staged)
+    if plan is None or not plan.ok:
+        return _report(plan, problems)
+    try:
+        member_import.commit(runtime.session(), runtime.clock(), plan, current_user.id)
+    except members.MemberError as exc:  # someone took a username between validation and commit
+        runtime.session().rollback()
+        flash(_(exc.message), "error")
+        return _report(*_plan(*staged))
+    runtime.session().commit()
+    _discard()
+    csv_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(
+        member_import.result_csv(plan).encode("utf-8")).decode("ascii")
+    response = make_response(render_template("admin/import_done.html", plan=plan, csv_uri=csv_uri))
+    response.headers["Cache-Control"] = "no-store"  # the page shows initial passwords once
+    return response
+
+
+@bp.route("/members/import/reasons.xlsx")
+@require("organizer")
+def import_reasons():
+    """The uploaded sheet back as .xlsx with a 错误原因 column."""
+    staged = _staged()
+    if staged is None:
+        abort(404)
+    plan, problems = _plan(*staged)
+    if plan is None:
+        abort(404)
+    out = io.BytesIO()
+    write_sheet_with_reasons(plan.table, problems, out)
+    out.seek(0)
+    return send_file(out, as_attachment=True, download_name=f"{Path(staged[1]).stem}-错误原因.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/members/import/template.xlsx")
+@require("organizer")
+def import_template():
+    """An empty member sheet with the expected headers, and a sheet of instructions."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "成员名单"
+    sheet.append(member_import.TEMPLATE_HEADERS)
+    for column, width in zip("ABCDE", (12, 16, 16, 28, 14), strict=True):
+        sheet.column_dimensions[column].width = width
+    notes = wb.create_sheet("填写说明")
+    for line in member_import.TEMPLATE_NOTES:
+        notes.append([line])
+    notes.column_dimensions["A"].width = 90
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return send_file(out, as_attachment=True, download_name="成员导入模板.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
