@@ -61,7 +61,8 @@ def demo(host: str, port: int, db_file: str, no_serve: bool) -> None:
     from pkarena.config import Config
     from pkarena.extensions import db
     from pkarena.migrate import upgrade
-    from pkarena.services import boards, demo as demo_data
+    from pkarena.services import boards
+    from pkarena.services import demo as demo_data
 
     url = f"sqlite:///{Path(db_file).resolve()}"
     config = Config.from_env(DATABASE_URL=url, PKARENA_STORE_URL="memory://", SOCKETIO_MESSAGE_QUEUE=None,

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-
 # Execution option: this transaction will write, so SQLite should take its write lock at BEGIN.
 WRITE_INTENT = "pkarena_write_intent"
 

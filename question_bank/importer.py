@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from question_bank.models import Category, Question, QuestionVersion
@@ -242,30 +242,41 @@ class _Categories:
         return parent.id if parent else None
 
 
-def _version(d: Draft, number: int, category_id: int | None, now: datetime) -> QuestionVersion:
-    return QuestionVersion(version=number, type=d.type, stem=d.stem, options=d.options, answer=d.answer,
-                           explanation=d.explanation, difficulty=d.difficulty, category_id=category_id,
-                           tags=d.tags, source=d.source, content_hash=d.content_hash, created_at=now)
+def _version_row(d: Draft, number: int, category_id: int | None, now: datetime) -> dict[str, Any]:
+    return {"version": number, "type": d.type, "stem": d.stem, "options": d.options, "answer": d.answer,
+            "explanation": d.explanation, "difficulty": d.difficulty, "category_id": category_id, "tags": d.tags,
+            "source": d.source, "content_hash": d.content_hash, "created_at": now}
+
+
+def _create(session: Session, drafts: list[Draft], categories: _Categories, now: datetime) -> None:
+    """Insert questions and their first versions in bulk (the unit of work is ~5× slower for 10,000 rows)."""
+    category_ids = [categories.resolve(d.category) for d in drafts]
+    question_ids = session.scalars(
+        insert(Question).returning(Question.id, sort_by_parameter_order=True),
+        [{"external_id": d.external_id, "status": "active", "content_hash": d.content_hash, "created_at": now}
+         for d in drafts]).all()
+    version_ids = session.scalars(
+        insert(QuestionVersion).returning(QuestionVersion.id, sort_by_parameter_order=True),
+        [{"question_id": qid, **_version_row(d, 1, cid, now)}
+         for d, qid, cid in zip(drafts, question_ids, category_ids, strict=True)]).all()
+    session.execute(update(Question), [{"id": qid, "current_version_id": vid}
+                                       for qid, vid in zip(question_ids, version_ids, strict=True)])
 
 
 def _write(session: Session, plan: _Plan, now: datetime, on_progress: Progress | None) -> None:
     """Apply the plan inside the session's transaction (the caller commits or rolls back)."""
     categories = _Categories(session, now)
     total, done = len(plan.create) + len(plan.update), 0
-    for d in plan.create:
-        question = Question(external_id=d.external_id, status="active", content_hash=d.content_hash, created_at=now)
-        version = _version(d, 1, categories.resolve(d.category), now)
-        question.versions.append(version)
-        question.current_version = version
-        session.add(question)
-        done += 1
-        if on_progress and done % _CHUNK == 0:
+    for chunk in _chunks(plan.create):
+        _create(session, chunk, categories, now)
+        done += len(chunk)
+        if on_progress:
             on_progress("save", done, total)
     for d, question, changed in plan.update:
         question.external_id = d.external_id
         if changed:
             number = max((v.version for v in question.versions), default=0) + 1
-            version = _version(d, number, categories.resolve(d.category), now)
+            version = QuestionVersion(**_version_row(d, number, categories.resolve(d.category), now))
             question.versions.append(version)
             question.current_version, question.content_hash = version, d.content_hash
         done += 1

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from question_bank.tabular import match_key
 
@@ -38,6 +38,20 @@ class Invalid:
     message: str
 
 
+class QuestionType(Protocol):
+    """What every entry of QUESTION_TYPES provides."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    has_options: ClassVar[bool]
+
+    def parse_answer(self, text: str, options_count: int, stem: str) -> Any:
+        """Canonical answer for an answer cell, or Invalid."""
+
+    def check(self, canonical: Any, choice: Any) -> bool:
+        """True when a player's choice is correct."""
+
+
 @lru_cache(maxsize=1)
 def _t2s() -> Any:
     from opencc import OpenCC  # built once, lazily: loading the dictionaries takes a while
@@ -47,9 +61,10 @@ def _t2s() -> Any:
 
 def answer_key(text: str) -> str:
     """Key for comparing fill answers: t2s, NFKC, casefold, whitespace and punctuation removed."""
-    key = _t2s().convert(match_key(text))
-    for _ in range(8):  # removing a spacing mark can let NFKC compose anew: repeat until nothing changes
-        cleaned = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", key).casefold())
+    key = match_key(text)
+    # Repeat until nothing changes: t2s chains (薴 → 苧 → 苎), and removing a spacing mark lets NFKC compose anew.
+    for _ in range(8):
+        cleaned = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", _t2s().convert(key)).casefold())
         cleaned = "".join(c for c in cleaned if not (c.isspace() or unicodedata.category(c)[0] in "PZC"))
         if cleaned == key:
             break
@@ -173,7 +188,7 @@ class Fill:
                    for given, accepted in zip(choice, canonical, strict=True))
 
 
-QUESTION_TYPES: dict[str, SingleChoice | MultipleChoice | Judge | Fill] = {
+QUESTION_TYPES: dict[str, QuestionType] = {
     t.name: t for t in (SingleChoice(), MultipleChoice(), Judge(), Fill())
 }
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
-from pkarena.models import Member, Org
+from pkarena.models import LedgerEntry, Member, Org
 from pkarena.services import boards, ledger
 from pkarena.store import keys
 from pkarena.store.base import Store
@@ -68,3 +68,11 @@ def member_summary(session: Session, store: Store, clock: Clock, member: Member)
         points=points,
         ranks=ranks,
     )
+
+
+def recent_entries(session: Session, member_id: int, limit: int = 10) -> list[LedgerEntry]:
+    """A member's latest ledger entries, newest first (what the points came from)."""
+    return list(session.execute(
+        select(LedgerEntry).where(LedgerEntry.member_id == member_id)
+        .order_by(LedgerEntry.awarded_at.desc(), LedgerEntry.id.desc()).limit(limit)
+    ).scalars())

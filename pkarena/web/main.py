@@ -46,8 +46,10 @@ def index():
 @require("member")
 def home():
     """The phone home page: my points today / this month / total, and my ranks, from the ledger."""
-    summary = standings.member_summary(runtime.session(), runtime.store(), runtime.clock(), current_user)
-    return render_template("member/home.html", summary=summary)
+    session = runtime.session()
+    summary = standings.member_summary(session, runtime.store(), runtime.clock(), current_user)
+    entries = standings.recent_entries(session, current_user.id)
+    return render_template("member/home.html", summary=summary, entries=entries, clock=runtime.clock())
 
 
 @bp.route("/api/v1/me")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, Member
@@ -144,7 +145,7 @@ def test_move_keeps_history_and_is_audited(client, session, tree, login):
     login(tree["host_a"])
     member = tree["m1"]
     client.post(f"/admin/members/{member.id}/move", data={"org_id": tree["a2"].id})
-    session.refresh(member)
+    session.expire_all()
     assert member.org_id == tree["a2"].id
     periods = members.history(session, member.id)
     assert [p.org_id for p in periods] == [tree["a1"].id, tree["a2"].id]
@@ -194,6 +195,7 @@ def test_password_reset_sets_the_typed_password_and_is_audited(client, session, 
     response = client.post(f"/admin/members/{tree['m1'].id}/password",
                            data={"password": "brand-new-1", "confirm": "brand-new-1"})
     assert response.status_code == 302
+    session.expire_all()  # the factory's m1 is still loaded with the old hash
     assert members.authenticate(session, "m1", "brand-new-1") is not None
     assert audit_actions(session, tree["m1"].id)[-1] == "member.password.reset"
 

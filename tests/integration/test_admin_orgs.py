@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, Org

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, Invite, Member

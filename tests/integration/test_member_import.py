@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 

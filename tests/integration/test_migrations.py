@@ -30,8 +30,9 @@ def empty_sqlite(tmp_path) -> str:
 def empty_postgres(request) -> str:
     """A brand-new PostgreSQL database, dropped afterwards."""
     base = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    name = f"pkarena_migrations_{worker}"
+    # Per run and worker, like conftest's databases: two runs on one machine never drop each other's.
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    name = f"pkarena_migrations_{run_id}_{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}"
     admin = create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -127,6 +127,10 @@ def test_normalization_of_chinese_text_is_idempotent(text: str) -> None:
     assert answer_key(answer_key(text)) == answer_key(text)
 
 
+def test_chained_traditional_forms_normalize_to_the_final_simplified_form() -> None:
+    assert answer_key("薴") == answer_key("苧") == answer_key("苎")
+
+
 @given(st.text(alphabet="北京上海臺灣abcXYZ ，。、“”‘’【】《》—", max_size=20))
 def test_normalization_ignores_padding_and_punctuation(text: str) -> None:
     assert answer_key(f" 【{text}】。 ") == answer_key(text)

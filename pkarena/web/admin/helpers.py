@@ -110,7 +110,7 @@ ACTION_LABELS = {
     "invite.create": _l("新建邀请链接"), "invite.revoke": _l("作废邀请链接"), "invite.register": _l("通过邀请注册"),
     "pairing.create": _l("新建结对"), "pairing.end": _l("设置结对结束日期"),
     "joint_group.create": _l("新建联合组"), "joint_group.add_org": _l("联合组加入组织"),
-    "joint_group.remove_org": _l("联合组移出组织"),
+    "joint_group.remove_org": _l("联合组移出组织"), "ledger.manual": _l("积分制记分"),
 }
 
 

@@ -136,7 +136,7 @@ def import_reasons():
     out = io.BytesIO()
     write_sheet_with_reasons(plan.table, problems, out)
     out.seek(0)
-    return send_file(out, as_attachment=True, download_name=f"{Path(staged[1]).stem}-错误原因.xlsx",
+    return send_file(out, as_attachment=True, download_name=f"{Path(staged[1]).stem}-{_('错误原因')}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -159,5 +159,5 @@ def import_template():
     out = io.BytesIO()
     wb.save(out)
     out.seek(0)
-    return send_file(out, as_attachment=True, download_name="成员导入模板.xlsx",
+    return send_file(out, as_attachment=True, download_name=_("成员导入模板") + ".xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

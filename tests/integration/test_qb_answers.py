@@ -1,0 +1,56 @@
+"""The answer log records each (match, member, version) once on SQLite and PostgreSQL and feeds the statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from question_bank.answers import load_responses, record_answer
+from question_bank.models import AnswerLog, Question, QuestionVersion
+from question_bank.stats import item_statistics
+
+NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite_url", "postgres_url"])
+def factory(request) -> Iterator[sessionmaker[Session]]:
+    engine = create_engine(request.getfixturevalue(request.param))
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()
+
+
+def make_version(session: Session) -> QuestionVersion:
+    question = Question(status="active", content_hash="h", created_at=NOW)
+    version = QuestionVersion(question=question, version=1, type="single", stem="1+1=?", options=["1", "2"],
+                              answer="B", difficulty=1, tags=[], content_hash="h", created_at=NOW)
+    question.current_version = version
+    session.add(question)
+    session.flush()
+    return version
+
+
+def test_a_repeated_answer_is_recorded_once(factory) -> None:
+    with factory() as s:
+        version = make_version(s)
+        kw = dict(question_version_id=version.id, member_id=7, match_ref="m1", elapsed_ms=900, answered_at=NOW)
+        first, created = record_answer(s, choice="B", correct=True, **kw)
+        again, created_again = record_answer(s, choice="A", correct=False, **kw)
+        s.commit()
+        assert (created, created_again, again.id) == (True, False, first.id)
+        assert s.scalar(select(func.count()).select_from(AnswerLog)) == 1
+        assert again.choice == "B"
+
+
+def test_logged_answers_feed_the_statistics(factory) -> None:
+    with factory() as s:
+        version = make_version(s)
+        for member, choice in ((1, "B"), (2, "B"), (3, "A")):
+            record_answer(s, question_version_id=version.id, member_id=member, match_ref=f"m{member}", choice=choice,
+                          correct=choice == "B", elapsed_ms=1000 * member, answered_at=NOW)
+        s.commit()
+        stats = item_statistics(load_responses(s))[version.question_id]
+    assert (stats.attempts, stats.facility, stats.option_distribution, stats.median_ms) == (3, 2 / 3, {"B": 2, "A": 1}, 2000)
