@@ -6,7 +6,6 @@ from alembic import context
 from sqlalchemy import pool
 
 import pkarena.models  # noqa: F401  (registers every model on the metadata)
-import question_bank.models  # noqa: F401  (registers the question bank tables on the metadata)
 import question_bank.models  # noqa: F401  (pkarena.models does not import them; autogenerate would drop them)
 from pkarena.database import make_engine
 from question_bank.db import Base
