@@ -34,6 +34,9 @@ class Config:
     WTF_CSRF_ENABLED: bool = True
     MAX_CONTENT_LENGTH: int = 16 * 1024 * 1024
     IMPORT_MAX_ROWS: int = 20000
+    # Where uploaded member files wait between "validate" and "confirm" (per host: sticky sessions).
+    IMPORT_STAGING_DIR: str | None = None
+    INVITE_RATE_LIMIT: str = "30 per minute;300 per hour"
     # Reverse proxies in front of the app (nginx = 1): their X-Forwarded-For is trusted, so the
     # login rate limit counts the visitor's address, not the proxy's.
     TRUSTED_PROXIES: int = 0

@@ -16,7 +16,7 @@ bp = Blueprint("invites", __name__)
 
 def _register_limit() -> str:
     # Generous per address: a whole branch often registers from one office network in one meeting.
-    return current_app.config.get("INVITE_RATE_LIMIT", "30 per minute;300 per hour")
+    return current_app.config["INVITE_RATE_LIMIT"]
 
 
 def _unavailable(state: str | None):

@@ -27,7 +27,7 @@ def csrf_app(sqlite_url, memory_store, clock):
 
 
 def test_post_without_csrf_token_is_refused_and_with_it_accepted(csrf_app, clock):
-    from conftest import World
+    from factories import World
 
     from pkarena.extensions import db
 

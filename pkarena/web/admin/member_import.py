@@ -29,7 +29,7 @@ STALE_AFTER = 3600  # seconds an uploaded file waits for its confirmation
 
 def staging_dir() -> Path:
     """Where uploads wait between validation and confirmation (shared by the processes of one host)."""
-    path = Path(current_app.config.get("IMPORT_STAGING_DIR") or Path(tempfile.gettempdir()) / "pkarena-member-import")
+    path = Path(current_app.config["IMPORT_STAGING_DIR"] or Path(tempfile.gettempdir()) / "pkarena-member-import")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
