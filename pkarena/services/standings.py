@@ -76,3 +76,44 @@ def recent_entries(session: Session, member_id: int, limit: int = 10) -> list[Le
         select(LedgerEntry).where(LedgerEntry.member_id == member_id)
         .order_by(LedgerEntry.awarded_at.desc(), LedgerEntry.id.desc()).limit(limit)
     ).scalars())
+
+
+@dataclass(frozen=True)
+class OrgMetrics:
+    """An org subtree's month: total points, members, points per member, participation."""
+
+    org_id: int
+    name: str
+    kind: str
+    depth: int
+    total: float
+    members: int
+    participants: int
+
+    @property
+    def per_member(self) -> float:
+        """人均: total points ÷ members (0 for an empty org)."""
+        return self.total / self.members if self.members else 0.0
+
+    @property
+    def participation(self) -> float:
+        """参与率: members with ≥ 1 point this month ÷ members."""
+        return self.participants / self.members if self.members else 0.0
+
+
+def org_month_metrics(session: Session, store: Store, month: str, org_list: list[Org]) -> list[OrgMetrics]:
+    """Month metrics of each org's subtree, read from the live boards."""
+    rows = session.execute(
+        select(Org.path, func.count(Member.id)).join(Member, Member.org_id == Org.id)
+        .where(Member.status == "active", Member.is_bot.is_(False)).group_by(Org.path)
+    ).all()
+    period = keys.period_month(month)
+    org_board = store.board_all(keys.board_key("orgs", keys.scope_all(), period))
+    metrics = []
+    for org in org_list:
+        population = sum(count for path, count in rows if path.startswith(org.path))
+        member_board = store.board_all(keys.board_key("members", keys.scope_org(org.id), period))
+        metrics.append(OrgMetrics(org.id, org.name, org.kind, len(org.ancestor_ids) - 1,
+                                  org_board.get(str(org.id), 0.0), population,
+                                  sum(1 for score in member_board.values() if score > 0)))
+    return metrics

@@ -7,15 +7,16 @@ from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import managed_path, require
-from pkarena.services import orgs
+from pkarena.services import orgs, standings
 from pkarena.web.admin import bp
 
 
 @bp.route("/")
 @require("organizer")
 def dashboard():
-    """Orgs I manage with their member counts."""
+    """Orgs I manage with this month's points, points per member and participation."""
     session = runtime.session()
+    month = runtime.clock().month_key()
     tree = orgs.subtree(session, managed_path(current_user))
-    counts = orgs.active_member_counts(session)
-    return render_template("admin/dashboard.html", tree=tree, counts=counts)
+    metrics = standings.org_month_metrics(session, runtime.store(), month, tree)
+    return render_template("admin/dashboard.html", metrics=metrics, month=month)
