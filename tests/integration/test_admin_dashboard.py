@@ -10,8 +10,8 @@ def test_org_month_metrics_count_subtree_members_and_participants(app, session, 
     branch = world.org("一支部", company)
     other = world.org("二支部", company)
     host = world.member(company, "host", role="organizer")
-    a, b = world.member(branch, "a"), world.member(branch, "b")
-    world.member(other, "c")
+    a, b = world.member(branch, "aa"), world.member(branch, "bb")
+    world.member(other, "cc")
     updater = app.extensions["pkarena.boards"]
     ledger.manual_award(session, clock, actor_id=host.id, member_ids=[a.id], points=3, category="思想学习",
                         reason="集中学习", request_id="r1", on_commit=updater)
