@@ -49,6 +49,11 @@ def _start_in_process_scheduler(app):
     return scheduler
 
 
+from pkarena.qb_cli import qb  # noqa: E402  (the question bank's commands: pkarena qb import|export|template)
+
+main.add_command(qb)
+
+
 @main.command("demo", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
@@ -75,8 +80,11 @@ def demo(host: str, port: int, db_file: str, no_serve: bool) -> None:
         if demo_data.is_seeded(session):
             click.echo("已有演示数据，继续使用 / reusing existing demo data")
         else:
-            demo_data.seed(session, app.extensions["pkarena.clock"], on_commit=app.extensions["pkarena.boards"])
+            result = demo_data.seed(session, app.extensions["pkarena.clock"],
+                                    on_commit=app.extensions["pkarena.boards"])
+            bank = result["question_bank"]
             click.echo("已创建演示数据 / demo data created")
+            click.echo(f"演示题库 / demo bank: 导入 {bank.created} 题 / {bank.created} questions loaded")
         # The memory store starts empty in every process: rebuild the boards from the ledger.
         count = boards.rebuild(session, store)
         click.echo(f"排行榜已从积分台账重建 / boards rebuilt from the ledger: {count}")

@@ -140,10 +140,15 @@ def bank_rows(session: Session) -> list[list[Any]]:
             for q, v in session.execute(query)]
 
 
-def export_bank(session: Session, out: str | os.PathLike | IO[bytes]) -> int:
-    """Write every question not retired (current version) in the template layout; returns how many."""
-    rows = bank_rows(session)
+def write_rows(rows: list[list[Any]], out: str | os.PathLike | IO[bytes]) -> None:
+    """Write rows (in HEADERS order) as the 题库 sheet of the template layout."""
     wb = Workbook()
     _sheet(wb, rows)
     _save(wb, out)
+
+
+def export_bank(session: Session, out: str | os.PathLike | IO[bytes]) -> int:
+    """Write every question not retired (current version) in the template layout; returns how many."""
+    rows = bank_rows(session)
+    write_rows(rows, out)
     return len(rows)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from pkarena.clock import Clock
 from pkarena.models import Member, Org
 from pkarena.services import ledger, members, orgs
+from pkarena.services.demo_bank import load_demo_bank
 
 DEMO_PASSWORD = "pkarena-demo"
 
@@ -50,6 +51,7 @@ def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
                                   clock.local().date().replace(day=1) - timedelta(days=60))
     group = orgs.create_joint_group(session, clock, "华瑞星联联合党委", [company_a, company_b])
     session.commit()
+    bank = load_demo_bank(session, now=clock.now())
     # A few 积分制 entries through the real award path, so boards and the audit log start non-empty.
     awards = [(host_a, ["a01", "a02", "a05"], 3, "思想学习", "参加支部主题党日集中学习"),
               (host_a, ["a03"], 2, "履职尽责", "安全生产月隐患排查表现突出"),
@@ -59,7 +61,7 @@ def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
                             points=points, category=category, reason=reason, request_id=f"demo-seed-{number}",
                             on_commit=on_commit)
     return {"admin": admin, "host_a": host_a, "host_b": host_b, "pairing": pairing, "joint_group": group,
-            "companies": [company_a, company_b]}
+            "companies": [company_a, company_b], "question_bank": bank}
 
 
 def demo_orgs(session: Session) -> list[Org]:
