@@ -218,3 +218,13 @@ def login(client):
         return response
 
     return do
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how many tests ran on the real PostgreSQL, Redis and Chromium (skips would hide them)."""
+    passed = terminalreporter.stats.get("passed", [])
+    counts = {name: sum(1 for r in passed if r.when == "call" and name in r.keywords)
+              for name in ("postgres", "redis", "e2e")}
+    terminalreporter.write_line(
+        f"real services: {counts['postgres']} passed on PostgreSQL, {counts['redis']} passed on Redis, "
+        f"{counts['e2e']} passed in headless Chromium / real server")
