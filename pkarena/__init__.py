@@ -64,4 +64,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, stor
     from pkarena.realtime import register_namespaces
 
     register_namespaces(socketio)
+    from pkarena.realtime.screen import register_screen_push
+
+    register_screen_push(app)
     return app

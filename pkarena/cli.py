@@ -85,6 +85,11 @@ def demo(host: str, port: int, db_file: str, no_serve: bool) -> None:
             bank = result["question_bank"]
             click.echo("已创建演示数据 / demo data created")
             click.echo(f"演示题库 / demo bank: 导入 {bank.created} 题 / {bank.created} questions loaded")
+            history, frozen = result["history"], result["frozen"]
+            click.echo(f"已模拟最近六周的答题记录 / simulated six weeks of play: {history.created} entries "
+                       f"({history.first_day} … {history.last_day})")
+            click.echo(f"已冻结 {frozen.month} 月度排名 / froze {frozen.month}: {frozen.scopes} scopes, "
+                       f"checksum {frozen.checksum[:12]}")
         # The memory store starts empty in every process: rebuild the boards from the ledger.
         count = boards.rebuild(session, store)
         click.echo(f"排行榜已从积分台账重建 / boards rebuilt from the ledger: {count}")
@@ -180,12 +185,17 @@ def boards_rebuild() -> None:
 
 
 @boards_group.command("check")
+@click.option("--month", default=None, metavar="YYYY-MM",
+              help="Verify that month's frozen snapshots against their checksums and the ledger instead.")
 @with_appcontext
-def boards_check() -> None:
+def boards_check(month: str | None) -> None:
     """Compare the live boards with the ledger; exit 1 and list the drift if they differ."""
     from pkarena.extensions import db
     from pkarena.services import boards
 
+    if month is not None:
+        _check_month(month)
+        return
     with db.new_session() as session:
         drift = boards.check(session, _store())
     if not drift:
@@ -195,3 +205,84 @@ def boards_check() -> None:
         click.echo(f"DRIFT {row.key} member={row.member} cached={row.cached} ledger={row.ledger}")
     click.echo(f"{len(drift)} rows drifted; run `pkarena boards rebuild`", err=True)
     sys.exit(1)
+
+
+@boards_group.command("freeze")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The finished month to freeze.")
+@with_appcontext
+def boards_freeze(month: str) -> None:
+    """Freeze a finished month into checksummed snapshots (a second run changes nothing)."""
+    from pkarena.extensions import db
+    from pkarena.services import freeze
+
+    clock = current_app.extensions["pkarena.clock"]
+    with db.new_session() as session, tqdm(desc=f"freezing {month}", unit="scope", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            scopes = freeze.freeze_month(session, clock, month, progress)
+        except freeze.FreezeError as exc:
+            raise click.ClickException(str(exc)) from exc
+    for scope in scopes:
+        state = "frozen" if scope.created else "already frozen"
+        click.echo(f"{scope.scope_kind}:{scope.scope_id} rows={scope.row_count} sha256={scope.checksum} ({state})")
+    click.echo(f"{month}: {sum(s.created for s in scopes)} scopes frozen now, {len(scopes)} in all")
+
+
+def _check_month(month: str) -> None:
+    from pkarena.extensions import db
+    from pkarena.services import freeze, snapshots
+
+    with db.new_session() as session:
+        try:
+            frozen = snapshots.month_headers(session, freeze.parse_month(month))
+            problems = freeze.check_month(session, month, current_app.extensions["pkarena.clock"])
+        except freeze.FreezeError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if not frozen:
+        click.echo(f"{month} is not frozen; run `pkarena boards freeze --month {month}`", err=True)
+        sys.exit(1)
+    if not problems:
+        click.echo(f"{month}: {len(frozen)} snapshots match their checksums and the ledger")
+        return
+    for problem in problems:
+        click.echo(f"MISMATCH {problem.scope_kind}:{problem.scope_id} {problem.problem} "
+                   f"stored={problem.stored} expected={problem.expected}")
+    click.echo(f"{len(problems)} snapshots of {month} do not verify", err=True)
+    sys.exit(1)
+
+
+@main.group("ledger")
+def ledger_group() -> None:
+    """Points ledger commands (exports)."""
+
+
+@ledger_group.command("export")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month to export.")
+@click.option("--csv", "csv_file", default=None, type=click.Path(dir_okay=False, writable=True),
+              help="Also (or only) write the month's ledger entries as CSV to this file.")
+@click.argument("xlsx_file", required=False, type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def ledger_export(month: str, csv_file: str | None, xlsx_file: str | None) -> None:
+    """Export a month's rankings (a sheet per scope, with checksums) and ledger to FILE.xlsx and/or CSV."""
+    from pkarena.extensions import db
+    from pkarena.services import freeze
+    from pkarena.services import ledger_export as export
+
+    if not xlsx_file and not csv_file:
+        raise click.UsageError("give FILE.xlsx, --csv FILE.csv, or both")
+    clock = current_app.extensions["pkarena.clock"]
+    with db.new_session() as session:
+        try:
+            if xlsx_file:
+                summary = export.write_xlsx(session, clock, month, xlsx_file)
+                state = "frozen" if summary["frozen"] else "not frozen, rankings computed from the ledger"
+                click.echo(f"{xlsx_file}: {summary['sheets']} sheets, {summary['entries']} entries ({state})")
+            if csv_file:
+                with open(csv_file, "w", encoding="utf-8", newline="") as handle:
+                    count = export.write_csv(session, clock, month, handle)
+                click.echo(f"{csv_file}: {count} entries")
+        except freeze.FreezeError as exc:
+            raise click.ClickException(str(exc)) from exc

@@ -10,6 +10,7 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 
 log = logging.getLogger("pkarena.jobs")
+FREEZE_LEASE_TTL = 15 * 60  # seconds; a full-size freeze takes well under a minute (docs/performance.md)
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,31 @@ def verify_boards(app: Any) -> None:
         if drift:
             log.warning("boards drifted on %d rows; rebuilding from the ledger", len(drift))
             boards.rebuild(session, store)
+
+
+@job("boards.freeze", run_at_start=True, day=1, hour=0, minute=5)
+def freeze_months(app: Any) -> list[str]:
+    """Monthly (and at start): freeze every finished month that has no snapshot yet (catch-up)."""
+    import os
+    import socket
+
+    from pkarena.extensions import db
+    from pkarena.services import freeze
+    from pkarena.store import keys
+
+    store, clock = app.extensions["pkarena.store"], app.extensions["pkarena.clock"]
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    lease = keys.lease_key("job:freeze")
+    # The lease only saves a second worker the work; the UNIQUE constraint makes a double run harmless.
+    if not store.lease_acquire(lease, owner, FREEZE_LEASE_TTL):
+        log.info("another worker is freezing months; skipping")
+        return []
+    try:
+        with db.new_session() as session:
+            months = freeze.months_to_freeze(session, clock)
+            for month in months:
+                scopes = freeze.freeze_month(session, clock, month)
+                log.info("froze %s: %d scopes (%d new)", month, len(scopes), sum(s.created for s in scopes))
+        return months
+    finally:
+        store.lease_release(lease, owner)

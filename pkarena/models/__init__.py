@@ -3,6 +3,7 @@
 from pkarena.models.ledger import AuditLog, LedgerEntry
 from pkarena.models.member import Invite, Member, Membership, ScreenToken
 from pkarena.models.org import JointGroup, JointGroupOrg, Org, Pairing
+from pkarena.models.snapshot import MonthlySnapshot, SnapshotRow
 from question_bank.db import Base
 
 metadata = Base.metadata
@@ -16,8 +17,10 @@ __all__ = [
     "LedgerEntry",
     "Member",
     "Membership",
+    "MonthlySnapshot",
     "Org",
     "Pairing",
     "ScreenToken",
+    "SnapshotRow",
     "metadata",
 ]

@@ -19,6 +19,10 @@ def socket_user(role: str = "member"):
 def register_namespaces(socketio: SocketIO) -> None:
     """Attach the namespaces; `/play` only admits logged-in, active members."""
 
-    @socketio.on("connect", namespace="/play")
-    def _play_connect(auth=None):
-        socket_user("member")
+    from pkarena.realtime.play import register_play_namespace
+
+    register_play_namespace(socketio)
+
+    from pkarena.realtime.screen import register_screen_namespace
+
+    register_screen_namespace(socketio)

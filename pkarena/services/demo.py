@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pkarena.clock import Clock
+from pkarena.clock import Clock, FrozenClock
 from pkarena.models import Member, Org
-from pkarena.services import ledger, members, orgs
+from pkarena.services import demo_history, ledger, members, orgs
 from pkarena.services.demo_bank import load_demo_bank
 
 DEMO_PASSWORD = "pkarena-demo"
@@ -28,7 +28,9 @@ def is_seeded(session: Session) -> bool:
 
 
 def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
-    """Create the demo orgs, pairing, joint group and accounts, then a few manual awards; commits."""
+    """Create the demo orgs, pairing, joint group and accounts, a few manual awards, six weeks of play; commits."""
+    # The demo world is set up before its simulated six weeks, so members belong to last month's freeze.
+    now_clock, clock = clock, FrozenClock(clock.now() - timedelta(days=demo_history.DAYS + 14), clock.zone.key)
     company_a = orgs.create_org(session, clock, COMPANY_A[0])
     branches_a = [orgs.create_org(session, clock, name, company_a) for name in COMPANY_A[1]]
     company_b = orgs.create_org(session, clock, COMPANY_B[0])
@@ -57,11 +59,13 @@ def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
               (host_a, ["a03"], 2, "履职尽责", "安全生产月隐患排查表现突出"),
               (host_b, ["b01", "b04"], 3, "攻坚克难", "5G 基站割接夜间保障")]
     for number, (actor, usernames, points, category, reason) in enumerate(awards, start=1):
-        ledger.manual_award(session, clock, actor_id=actor.id, member_ids=[people[u].id for u in usernames],
+        ledger.manual_award(session, now_clock, actor_id=actor.id, member_ids=[people[u].id for u in usernames],
                             points=points, category=category, reason=reason, request_id=f"demo-seed-{number}",
                             on_commit=on_commit)
+    history = demo_history.simulate(session, now_clock, actor_ids=[host_a.id, host_b.id], on_commit=on_commit)
     return {"admin": admin, "host_a": host_a, "host_b": host_b, "pairing": pairing, "joint_group": group,
-            "companies": [company_a, company_b], "question_bank": bank}
+            "companies": [company_a, company_b], "question_bank": bank, "history": history,
+            "frozen": demo_history.freeze_last_month(session, now_clock)}
 
 
 def demo_orgs(session: Session) -> list[Org]:

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
-from pkarena.models import LedgerEntry, Member, Org
+from pkarena.engine.ranking import shared_ranks
+from pkarena.models import JointGroup, LedgerEntry, Member, MonthlySnapshot, Org, Pairing, SnapshotRow
 from pkarena.services import boards, ledger
 from pkarena.store import keys
 from pkarena.store.base import Store
@@ -117,3 +118,60 @@ def org_month_metrics(session: Session, store: Store, month: str, org_list: list
                                   org_board.get(str(org.id), 0.0), population,
                                   sum(1 for score in member_board.values() if score > 0)))
     return metrics
+
+
+def _side(metrics: OrgMetrics) -> dict:
+    """One org's month metrics as a JSON-ready dict."""
+    return {"org_id": metrics.org_id, "name": metrics.name, "kind": metrics.kind, "total": metrics.total,
+            "members": metrics.members, "participants": metrics.participants,
+            "per_member": round(metrics.per_member, 4), "participation": round(metrics.participation, 4)}
+
+
+def pairing_standing(session: Session, store: Store, month: str, pairing: Pairing) -> dict:
+    """A pairing's month, side by side (total, members, 人均, participation); leader by 人均 (None if equal)."""
+    side_a, side_b = (_side(m) for m in org_month_metrics(session, store, month, [pairing.org_a, pairing.org_b]))
+    leader = None
+    if side_a["per_member"] != side_b["per_member"]:
+        leader = max(side_a, side_b, key=lambda s: s["per_member"])["org_id"]
+    return {"pairing": {"id": pairing.id, "name": pairing.name}, "month": month,
+            "sides": [side_a, side_b], "leader": leader}
+
+
+def joint_group_standing(session: Session, store: Store, month: str, group: JointGroup) -> dict:
+    """A joint group's orgs for the month, ranked by 人均 points (equal 人均 share a rank)."""
+    rows = {m.org_id: _side(m) for m in org_month_metrics(session, store, month, [link.org for link in group.members])}
+    ranked = shared_ranks((org_id, row["per_member"]) for org_id, row in rows.items())
+    return {"joint_group": {"id": group.id, "name": group.name}, "month": month,
+            "rows": [{**rows[org_id], "rank": rank} for org_id, _score, rank in ranked]}
+
+
+def period_months(period: str) -> list[str]:
+    """The months of `quarter:YYYY-Qn` or `year:YYYY` (ValueError for anything else)."""
+    kind, _, value = period.partition(":")
+    if kind == "year" and value.isdigit() and len(value) == 4:
+        return [f"{value}-{m:02d}" for m in range(1, 13)]
+    if kind == "quarter" and len(value) == 7 and value[:4].isdigit() and value[4:6] == "-Q" and value[6] in "1234":
+        first = (int(value[6]) - 1) * 3 + 1
+        return [f"{value[:4]}-{m:02d}" for m in range(first, first + 3)]
+    raise ValueError(f"not a quarter or year period: {period!r}")
+
+
+def frozen_period_board(session: Session, period: str, scope_kind: str, scope_id: int = 0) -> dict:
+    """A quarter's or year's ranking: points summed over its frozen months' snapshots (ties share a rank)."""
+    months = period_months(period)
+    rows = session.execute(
+        select(MonthlySnapshot.month, SnapshotRow.subject_kind, SnapshotRow.subject_id, SnapshotRow.name,
+               SnapshotRow.points)
+        .join(SnapshotRow, SnapshotRow.snapshot_id == MonthlySnapshot.id)
+        .where(MonthlySnapshot.month.in_(months), MonthlySnapshot.scope_kind == scope_kind,
+               MonthlySnapshot.scope_id == scope_id)
+    ).all()
+    totals: dict[tuple[str, int], float] = {}
+    names: dict[tuple[str, int], str] = {}
+    for _month, kind, subject_id, name, points in rows:
+        totals[(kind, subject_id)] = totals.get((kind, subject_id), 0) + points
+        names[(kind, subject_id)] = name
+    frozen = sorted({month for month, *_rest in rows})
+    return {"months": months, "frozen_months": frozen, "rows": [
+        {"kind": key[0], "id": key[1], "name": names[key], "points": score, "rank": rank}
+        for key, score, rank in shared_ranks(totals.items())]}

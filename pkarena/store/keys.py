@@ -12,6 +12,7 @@ DAY_COUNTER_TTL = 2 * 24 * 3600  # a day's counter outlives the day in every tim
 MATCH_STATE_TTL = 2 * 3600  # an abandoned match's live state must not linger forever
 LIVE_STATE_TTL = 12 * 3600  # a live round is hosted within a working day
 TMP_TTL = 600  # a temp board left by a crashed rebuild cleans itself up
+QB_IMPORT_PROGRESS_TTL = 3600  # an import's progress and result are read within the hour
 DEFAULT_LEASE_TTL = 30.0  # a worker job renews its lease well within this
 
 
@@ -96,3 +97,50 @@ def state_key(kind: str, id: object) -> str:
 def hash_key(kind: str, id: object, field_set: str) -> str:
     """`pk:hash:{kind}:{id}:{field_set}`, e.g. `pk:hash:live:5:orgs` (org id → live points)."""
     return _join("hash", kind, id, field_set)
+
+
+# --- play: matchmaking, duel invitations, matches -------------------------------------------------
+QUEUE_ENTRY_TTL = 15 * 60  # a member's "I am queued" mark outlives any queue timeout, never a crash
+DUEL_INVITE_TTL = 10 * 60  # a 好友对战 link is good for ten minutes
+MATCH_LEASE_TTL = 5.0  # one process mutates a match at a time; a crashed holder blocks it this long at most
+
+
+def queued_member_key(member_id: object) -> str:
+    """`pk:state:queued:{member_id}`: the one queue a member waits in, and since when."""
+    return state_key("queued", member_id)
+
+
+def queue_registry_key() -> str:
+    """`pk:hash:matchmaking:all:queues`: every queue key that ever had a member (for the sweep)."""
+    return hash_key("matchmaking", "all", "queues")
+
+
+def duel_invite_key(code: str) -> str:
+    """`pk:state:duel:{code}`: a 好友对战 invitation (host member id, created at)."""
+    return state_key("duel", code)
+
+
+def duel_claim_key(code: str) -> str:
+    """`pk:hash:duel:{code}:claim`: first-writer-wins field `guest`, so one colleague accepts."""
+    return hash_key("duel", code, "claim")
+
+
+def match_state_key(match_id: str) -> str:
+    """`pk:state:match:{match_id}`: the engine's `Match.to_state()`."""
+    return state_key("match", match_id)
+
+
+def playing_member_key(member_id: object) -> str:
+    """`pk:state:playing:{member_id}`: the match a member is seated in, so a reconnect finds it."""
+    return state_key("playing", member_id)
+
+
+def match_lease_key(match_id: str) -> str:
+    """`pk:lease:match:{match_id}`: held while one process loads, mutates and saves the match."""
+    return lease_key(f"match:{match_id}")
+
+
+# --- question bank ------------------------------------------------------------------------------
+def qb_import_progress_key(token: str) -> str:
+    """`pk:qbimport:{token}`: progress and outcome of one confirmed question import (token of the upload)."""
+    return _join("qbimport", token)

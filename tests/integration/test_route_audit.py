@@ -30,6 +30,7 @@ PUBLIC = {
     "auth.login": "the login page",
     "auth.api_login": "JSON login",
     "invites.join": "invite link landing page: register with a valid invite code",
+    "screen.board": "office screen kiosk page: the revocable token in the URL is the credential (404/410 otherwise)",
 }
 # Flask's own static view cannot carry the `is_public` marker.
 UNMARKED_PUBLIC = {"static"}

@@ -17,4 +17,7 @@ from pkarena.web.admin import (  # noqa: E402,F401
     members,
     orgs,
     pairings,
+    points,
+    screens,
+    snapshots,
 )

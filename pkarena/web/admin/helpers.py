@@ -82,6 +82,11 @@ NAV = [
     ("admin.invite_list", _l("邀请链接"), "admin.invite_"),
     ("admin.pairing_list", _l("结对共建"), "admin.pairing_"),
     ("admin.joint_group_list", _l("联合组"), "admin.joint_group_"),
+    ("admin.points_page", _l("积分制"), "admin.points_"),
+    ("admin.snapshot_list", _l("月度快照"), "admin.snapshot_"),
+    ("admin.screen_list", _l("办公室大屏"), "admin.screen_"),
+    ("qb.question_list", _l("题库"), "qb."),
+    ("qb_stats.page", _l("题目统计"), "qb_stats."),
     ("admin.audit_log", _l("操作日志"), "admin.audit_"),
 ]
 
@@ -111,6 +116,9 @@ ACTION_LABELS = {
     "pairing.create": _l("新建结对"), "pairing.end": _l("设置结对结束日期"),
     "joint_group.create": _l("新建联合组"), "joint_group.add_org": _l("联合组加入组织"),
     "joint_group.remove_org": _l("联合组移出组织"), "ledger.manual": _l("积分制记分"),
+    "ledger.adjustment": _l("积分更正"), "screen.create": _l("新建大屏链接"), "screen.revoke": _l("收回大屏链接"),
+    "qb.import": _l("导入题目"), "qb.question.update": _l("修改题目"), "qb.question.retire": _l("停用题目"),
+    "qb.question.activate": _l("启用题目"), "qb.category.create": _l("新建分类"), "qb.category.rename": _l("重命名分类"),
 }
 
 

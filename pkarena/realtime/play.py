@@ -1,0 +1,219 @@
+"""The `/play` namespace: daily and challenge runs, PK queues and answers; the server drives every deadline.
+
+Every player joins the room of their own member id on connect; match events go to each player's
+room, because with a message queue a process can emit to a room anywhere but can only put its own
+clients into rooms. The process that starts a match drives its deadlines (a background task that
+sleeps until the next deadline and ticks); a tick of another process is harmless (the match lease
+serialises them and a deadline closes a question once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from functools import wraps
+from typing import Any, Literal
+
+from flask import current_app
+from flask_login import current_user
+from flask_socketio import SocketIO, join_room
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+
+from pkarena import runtime
+from pkarena.authz import AccessDenied, check
+from pkarena.engine import match as engine
+from pkarena.extensions import socketio
+from pkarena.realtime import socket_user
+from pkarena.services import matchmaking, play
+
+NAMESPACE = "/play"
+INVALID = "INVALID_PAYLOAD"
+INVALID_MESSAGE = "请求格式不正确"
+
+Choice = StrictStr | StrictBool | list[StrictStr]
+
+
+class NoPayload(BaseModel):
+    """Events without fields (`daily.start`, `challenge.start`, `queue.leave`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class QueueJoin(BaseModel):
+    """`queue.join`: a PK mode, and whether to meet only colleagues of the same company."""
+
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["pk1v1", "pk4"]
+    scope: Literal["company", "open"] = "company"
+
+
+class AnswerIn(BaseModel):
+    """`answer`: a letter, letters, true/false or blank strings for question `index` of a match."""
+
+    model_config = ConfigDict(extra="forbid")
+    match_id: str = Field(min_length=1, max_length=64)
+    index: int = Field(ge=0, le=1000)
+    choice: Choice
+
+
+def member_room(member_id: int | str) -> str:
+    """The room of one member's connections (all tabs, any process)."""
+    return f"member:{member_id}"
+
+
+def error(code: str, message: str) -> dict[str, Any]:
+    """An error ack."""
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def acked(schema: type[BaseModel]) -> Callable:
+    """Check the member, validate the payload, and turn refusals into error acks (never a traceback)."""
+
+    def decorator(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        @wraps(handler)
+        def wrapped(data: Any = None) -> dict[str, Any]:
+            try:
+                user = check(current_user if current_user.is_authenticated else None, "member")
+                payload = schema.model_validate(data if data is not None else {})
+                return handler(user, payload)
+            except AccessDenied as exc:
+                return error(exc.code, exc.message)
+            except ValidationError:
+                return error(INVALID, INVALID_MESSAGE)
+            except (play.PlayError, matchmaking.MatchmakingError) as exc:
+                return error(exc.code, exc.message)
+
+        return wrapped
+
+    return decorator
+
+
+# --- emitting engine events --------------------------------------------------------------------------
+def messages(outcome: play.Outcome) -> list[tuple[str, dict[str, Any]]]:
+    """(event name, payload) pairs for an outcome's events; awards ride on `match.end`."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for event in outcome.events:
+        if isinstance(event, engine.MatchStarted):
+            out.append(("match.start", event.payload()))
+        elif isinstance(event, engine.QuestionOpened):
+            out.append(("question", event.payload()))
+        elif isinstance(event, engine.QuestionClosed):
+            out.append(("reveal", event.payload()))
+        elif isinstance(event, engine.MatchEnded):
+            awards = {str(m): {"points": a.points, "requested": a.requested, "reason": a.reason,
+                               "message": a.message} for m, a in outcome.awards.items()}
+            out.append(("match.end", {**event.payload(), "awards": awards}))
+    return out
+
+
+def publish(outcome: play.Outcome) -> None:
+    """Send an outcome's events to every human player's room, in order."""
+    for name, payload in messages(outcome):
+        for member in outcome.recipients:
+            socketio.emit(name, payload, to=member_room(member), namespace=NAMESPACE)
+
+
+def drive(app, match_id: str) -> None:
+    """Tick a match at its deadlines until it is over (a background task of the starting process)."""
+    while True:
+        with app.app_context():
+            try:
+                match = play.load(runtime.store(), match_id)
+            except play.PlayError:
+                return
+            if match.over:
+                return
+            wake = match.deadline + 1 if not match.closed else (match.next_open_at or match.deadline)
+            delay = (wake - play.now_ms(runtime.clock())) / 1000
+        if delay > 0:
+            socketio.sleep(delay)
+        with app.app_context():
+            try:
+                tick_and_publish(match_id)
+            except play.PlayError as exc:
+                if exc.code != play.BUSY:  # another process is mutating it right now: look again
+                    return
+
+
+def tick_and_publish(match_id: str) -> play.Outcome:
+    """Let server time act on a match and send what happened (needs an app context)."""
+    outcome = play.tick(runtime.session(), runtime.store(), runtime.clock(), match_id, runtime.board_updater())
+    publish(outcome)
+    return outcome
+
+
+def start_driver(match_id: str) -> None:
+    """Start the deadline driver for a match (tests replace this to tick by hand)."""
+    socketio.start_background_task(drive, current_app._get_current_object(), match_id)
+
+
+def _started(match: engine.Match, outcome: play.Outcome) -> dict[str, Any]:
+    publish(outcome)
+    if not match.over:
+        start_driver(match.match_id)
+    return {"ok": True, "match_id": match.match_id, "mode": match.mode.name}
+
+
+# --- handlers ----------------------------------------------------------------------------------------
+def register_play_namespace(sio: SocketIO) -> None:
+    """Attach `/play`: only logged-in, active members connect; each joins their own member room."""
+
+    @sio.on("connect", namespace=NAMESPACE)
+    def _play_connect(auth=None):
+        user = socket_user("member")
+        join_room(member_room(user.id))
+        match_id = play.current_match_id(runtime.store(), user.id)
+        if match_id is not None:  # back within the grace period: the open question, with its deadline
+            with suppress(play.PlayError):  # the match expired meanwhile: nothing to resume
+                publish(play.reconnect(runtime.session(), runtime.store(), runtime.clock(), match_id, user.id,
+                                       runtime.board_updater()))
+
+    @sio.on("disconnect", namespace=NAMESPACE)
+    def _play_disconnect(*_reason):
+        if not current_user.is_authenticated:
+            return
+        match_id = play.current_match_id(runtime.store(), current_user.id)
+        if match_id is not None:
+            with suppress(play.PlayError):  # expired or busy: the grace period simply does not start
+                play.disconnect(runtime.store(), runtime.clock(), match_id, current_user.id)
+
+    @sio.on("daily.start", namespace=NAMESPACE)
+    @acked(NoPayload)
+    def _daily_start(user, _payload):
+        match, outcome = play.start_daily(runtime.session(), runtime.store(), runtime.clock(), user.id)
+        return _started(match, outcome)
+
+    @sio.on("challenge.start", namespace=NAMESPACE)
+    @acked(NoPayload)
+    def _challenge_start(user, _payload):
+        match, outcome = play.start(runtime.session(), runtime.store(), runtime.clock(), "challenge", [user.id])
+        return _started(match, outcome)
+
+    @sio.on("answer", namespace=NAMESPACE)
+    @acked(AnswerIn)
+    def _answer(user, payload: AnswerIn):
+        outcome = play.answer(runtime.session(), runtime.store(), runtime.clock(), payload.match_id, user.id,
+                              payload.index, payload.choice, runtime.board_updater())
+        publish(outcome)
+        if not outcome.ok:
+            return error(outcome.code, outcome.message)
+        # No correctness here: the reveal tells everyone at once, after the question closes.
+        return {"ok": True, "match_id": payload.match_id, "index": payload.index}
+
+    @sio.on("queue.join", namespace=NAMESPACE)
+    @acked(QueueJoin)
+    def _queue_join(user, payload: QueueJoin):
+        scope = matchmaking.company_scope(user.org.company_id) if payload.scope == "company" else matchmaking.OPEN_SCOPE
+        clock = runtime.clock()
+        joined = matchmaking.join(runtime.store(), user.id, payload.mode, scope, play.now_ms(clock))
+        if not joined.matched:
+            return {"ok": True, "status": "queued", "mode": payload.mode}
+        match, outcome = play.start(runtime.session(), runtime.store(), clock, payload.mode,
+                                    [int(m) for m in joined.group])
+        return {**_started(match, outcome), "status": "matched"}
+
+    @sio.on("queue.leave", namespace=NAMESPACE)
+    @acked(NoPayload)
+    def _queue_leave(user, _payload):
+        matchmaking.leave(runtime.store(), user.id)
+        return {"ok": True}

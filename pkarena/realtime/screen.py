@@ -1,0 +1,131 @@
+"""The `/screen` namespace: office screens connect with their token and receive `board.update` pushes.
+
+Pushes are coalesced per room (`PushThrottle`): the first committed award of a quiet room is pushed
+at once, and every further award within the next second is folded into one trailing push at the end
+of that second, so a burst of a hundred awards gives two pushes, never a hundred, and the last one
+always carries the final numbers. The window is kept in process memory: each web process (and the
+worker) throttles the awards it commits itself, so with N processes a room gets at most N pushes a
+second. That bound is fine for a screen and needs no shared lock on the award path.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from flask import Flask, request
+from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
+from pydantic import BaseModel, Field, ValidationError
+
+from pkarena import runtime
+from pkarena.extensions import db, socketio
+from pkarena.models import LedgerEntry, ScreenToken
+from pkarena.services import screens
+
+NAMESPACE = "/screen"
+PUSH_WINDOW_SECONDS = 1.0
+log = logging.getLogger("pkarena.screen")
+
+
+class ScreenAuth(BaseModel):
+    """The `auth` object a screen sends when it connects."""
+
+    token: str = Field(min_length=1, max_length=128)
+
+
+def refuse(code: str, message: str) -> ConnectionRefusedError:
+    """A refusal the client sees as `connect_error`: `err.message` in Chinese, `err.data` = {code, message}."""
+    # One argument would be stringified into `message`; the second one travels as `data`.
+    return ConnectionRefusedError(message, {"code": code, "message": message})
+
+
+def register_screen_namespace(sio: SocketIO) -> None:
+    """Attach the `/screen` connect handler: resolve the token, join its rooms, send the current payload."""
+
+    @sio.on("connect", namespace=NAMESPACE)
+    def _screen_connect(auth=None):
+        try:
+            token = ScreenAuth.model_validate(auth or {}).token
+        except ValidationError as exc:
+            raise refuse("SCREEN_TOKEN_MISSING", "缺少大屏令牌") from exc
+        session = runtime.session()
+        row = screens.resolve(session, token)
+        if row is None:
+            raise refuse("SCREEN_TOKEN_INVALID", "大屏链接无效或已被收回")
+        join_room(screens.room_for(row.scope_kind, row.scope_id))
+        join_room(screens.token_room(row))
+        # A screen that reconnects after a network drop has missed pushes: give it the current state.
+        emit("board.update", screens.screen_payload(session, runtime.store(), runtime.clock(), row),
+             to=request.sid, namespace=NAMESPACE)
+
+
+def notify_revoked(row: ScreenToken) -> None:
+    """Tell the screens opened with a revoked token to reload (they then show the 410 page)."""
+    socketio.emit("screen.revoked", {"id": row.id}, to=screens.token_room(row), namespace=NAMESPACE)
+
+
+class PushThrottle:
+    """Leading + trailing coalescing of pushes per room within a window (see the module docstring)."""
+
+    def __init__(self, push: Callable[[str], None], window: float = PUSH_WINDOW_SECONDS,
+                 spawn: Callable[..., object] | None = None, sleep: Callable[[float], object] | None = None) -> None:
+        self.push, self.window = push, window
+        # Socket.IO's own task helpers, so the timer is a greenlet under gevent and a thread otherwise.
+        self.spawn = spawn or socketio.start_background_task
+        self.sleep = sleep or socketio.sleep
+        self._lock = threading.Lock()
+        self._open: set[str] = set()
+        self._pending: set[str] = set()
+
+    def changed(self, room: str) -> None:
+        """A room's boards moved: push now if its window is closed, else push once when it closes."""
+        with self._lock:
+            if room in self._open:
+                self._pending.add(room)
+                return
+            self._open.add(room)
+        self._push(room)
+        self.spawn(self._close_window, room)
+
+    def _close_window(self, room: str) -> None:
+        while True:
+            self.sleep(self.window)
+            with self._lock:
+                if room not in self._pending:
+                    self._open.discard(room)
+                    return
+                self._pending.discard(room)
+            self._push(room)
+
+    def _push(self, room: str) -> None:
+        try:
+            self.push(room)
+        except Exception:  # a screen push must never break an award or kill the timer
+            log.exception("screen push to %s failed", room)
+
+
+def register_screen_push(app: Flask) -> PushThrottle:
+    """Push `board.update` to the screens an award affects, after every committed award of `app`."""
+    store, clock = app.extensions["pkarena.store"], app.extensions["pkarena.clock"]
+
+    def push(room: str) -> None:
+        kind, _, scope_id = room.removeprefix("screen:").partition(":")
+        with db.new_session() as session:
+            scope = screens.load_scope(session, kind, int(scope_id))
+            if scope is None:
+                return
+            payload = screens.scope_payload(session, store, clock, scope)
+        socketio.emit("board.update", payload, to=room, namespace=NAMESPACE)
+
+    throttle = PushThrottle(push)
+
+    def on_entry(entry: LedgerEntry) -> None:
+        with db.new_session() as session:
+            affected = screens.affected_scopes(session, entry)
+        for kind, scope_id in affected:
+            throttle.changed(screens.room_for(kind, scope_id))
+
+    app.extensions["pkarena.boards"].listeners.append(on_entry)
+    app.extensions["pkarena.screen_push"] = throttle
+    return throttle

@@ -1,0 +1,251 @@
+"""The monthly freeze: immutable, checksummed snapshots computed from the ledger (DESIGN §4).
+
+Who counts as a member of a month (the denominator of 人均 and participation): every human member
+whose membership (the `membership` history) covered the last instant of the month and whose status
+at that instant was `active`. Status has no table of its own, so it is read back from the audit log
+(`member.status.*` rows keep the status before each change); that makes a recomputation months later
+give the same population as the freeze did. Points count where they were awarded (the org on the
+ledger entry), so a member who moved mid-month adds to both orgs' totals.
+
+Pairings count for the months their dates overlap; joint groups keep no membership history, so a
+joint group is frozen with the orgs it has at freeze time (a later change to it makes
+`check --month` report that scope as differing from the ledger: the snapshot stays the record).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pkarena.clock import Clock
+from pkarena.database import begin_write
+from pkarena.engine import snapshot as engine
+from pkarena.models import (
+    AuditLog,
+    JointGroup,
+    JointGroupOrg,
+    LedgerEntry,
+    Member,
+    Membership,
+    MonthlySnapshot,
+    Org,
+    Pairing,
+    SnapshotRow,
+)
+from pkarena.services import snapshots
+
+Progress = Callable[[int, int], None]
+MONTH_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+class FreezeError(Exception):
+    """A month that cannot be frozen (not finished yet, malformed)."""
+
+
+@dataclass(frozen=True)
+class FrozenScope:
+    """One scope of a freeze run: its checksum and whether this run wrote it."""
+
+    scope_kind: str
+    scope_id: int
+    checksum: str
+    row_count: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One scope of a frozen month that does not verify."""
+
+    scope_kind: str
+    scope_id: int
+    problem: str  # 'rows_altered' | 'ledger_differs' | 'missing' | 'unexpected'
+    stored: str | None
+    expected: str | None
+
+
+def parse_month(month: str) -> str:
+    """`month` if it is a valid `YYYY-MM`, else FreezeError."""
+    if not MONTH_PATTERN.fullmatch(month or ""):
+        raise FreezeError(f"月份格式应为 YYYY-MM：{month!r}")
+    return month
+
+
+def _population(session: Session, end: datetime) -> dict[int, int]:
+    members = dict(session.execute(
+        select(Membership.member_id, Membership.org_id).join(Member, Member.id == Membership.member_id)
+        .where(Membership.started_at < end, or_(Membership.ended_at.is_(None), Membership.ended_at >= end),
+               Member.is_bot.is_(False))
+    ).all())
+    status = dict(session.execute(select(Member.id, Member.status)).all())
+    # The first status change after the month's end remembers what the status was at the end.
+    changes = session.execute(
+        select(AuditLog.target_id, AuditLog.detail).where(AuditLog.action.like("member.status.%"),
+                                                          AuditLog.at >= end)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    ).all()
+    for target_id, detail in changes:  # newest first, so the earliest change wins
+        if target_id and target_id.isdigit() and "before" in (detail or {}):
+            status[int(target_id)] = detail["before"]
+    return {member_id: org_id for member_id, org_id in members.items() if status.get(member_id) == "active"}
+
+
+def month_facts(session: Session, clock: Clock, month: str) -> engine.MonthFacts:
+    """Read what `month`'s snapshots are computed from: one GROUP BY over the month's ledger, plus history."""
+    end = clock.month_bounds(month)[1]
+    first_day = date.fromisoformat(f"{month}-01")
+    last_day = (end.astimezone(clock.zone) - timedelta(days=1)).date()
+    orgs = {
+        org_id: engine.OrgFact(org_id, name, kind, parent_id,
+                               tuple(int(p) for p in path.strip("/").split("/") if p))
+        for org_id, name, kind, parent_id, path in session.execute(
+            select(Org.id, Org.name, Org.kind, Org.parent_id, Org.path).where(Org.created_at < end))
+    }
+    people = session.execute(select(Member.id, Member.display_name, Member.is_bot)).all()
+    bots = {member_id for member_id, _name, is_bot in people if is_bot}
+    # The one pass over the ledger: everything else is derived from these (member, org) sums.
+    sums = [(m, o, int(p)) for m, o, p in session.execute(
+        select(LedgerEntry.member_id, LedgerEntry.org_id, func.sum(LedgerEntry.points))
+        .where(LedgerEntry.month == month).group_by(LedgerEntry.member_id, LedgerEntry.org_id)
+    ) if m not in bots]
+    population = _population(session, end)
+    names = {member_id: name for member_id, name, _is_bot in people}
+    pairings = [tuple(row) for row in session.execute(
+        select(Pairing.id, Pairing.org_a_id, Pairing.org_b_id).where(
+            Pairing.starts_on <= last_day, or_(Pairing.ends_on.is_(None), Pairing.ends_on >= first_day),
+            Pairing.created_at < end))]
+    groups: dict[int, list[int]] = {}
+    for group_id, org_id in session.execute(
+            select(JointGroupOrg.group_id, JointGroupOrg.org_id).join(JointGroup, JointGroup.id == JointGroupOrg.group_id)
+            .where(JointGroup.created_at < end)):
+        groups.setdefault(group_id, []).append(org_id)
+    return engine.MonthFacts(month, orgs, names, population, sums, pairings,
+                             [(gid, tuple(sorted(ids))) for gid, ids in groups.items()])
+
+
+def compute(session: Session, clock: Clock, month: str) -> list[engine.Scope]:
+    """Every scope of `month` recomputed from the ledger (nothing written)."""
+    return engine.build_scopes(month_facts(session, clock, parse_month(month)))
+
+
+def freeze_month(session: Session, clock: Clock, month: str, progress: Progress | None = None) -> list[FrozenScope]:
+    """Write the snapshots of a finished month; scopes frozen before are left as they are (idempotent)."""
+    month = parse_month(month)
+    if clock.month_bounds(month)[1] > clock.now():
+        raise FreezeError(f"{month} 尚未结束，不能冻结")
+    scopes = compute(session, clock, month)
+    session.rollback()  # end the read transaction so the write one starts as a writer
+    now, results = clock.now(), []
+    try:
+        begin_write(session)
+        for done, scope in enumerate(scopes, start=1):
+            digest = engine.checksum(month, scope.kind, scope.scope_id, scope.rows)
+            results.append(_insert_scope(session, month, scope, digest, now))
+            if progress:
+                progress(done, len(scopes))
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return results
+
+
+def _insert_scope(session: Session, month: str, scope: engine.Scope, digest: str, now: datetime) -> FrozenScope:
+    try:
+        # A savepoint per scope: a scope another worker froze first fails alone (the UNIQUE constraint),
+        # the rest of this run goes on; on PostgreSQL the insert waits for that worker's commit first.
+        with session.begin_nested():
+            header = MonthlySnapshot(month=month, scope_kind=scope.kind, scope_id=scope.scope_id,
+                                     checksum=digest, row_count=len(scope.rows), created_at=now)
+            session.add(header)
+            session.flush()
+    except IntegrityError:
+        stored = session.execute(select(MonthlySnapshot.checksum, MonthlySnapshot.row_count).where(
+            MonthlySnapshot.month == month, MonthlySnapshot.scope_kind == scope.kind,
+            MonthlySnapshot.scope_id == scope.scope_id)).one()
+        return FrozenScope(scope.kind, scope.scope_id, stored.checksum, stored.row_count, created=False)
+    if scope.rows:
+        _write_rows(session, header.id, scope.rows)
+    session.expunge(header)
+    return FrozenScope(scope.kind, scope.scope_id, digest, len(scope.rows), created=True)
+
+
+def _write_rows(session: Session, snapshot_id: int, rows: list[dict]) -> None:
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(SnapshotRow.__table__), [{"snapshot_id": snapshot_id, **row} for row in rows])
+        return
+    # COPY on the session's own connection (same transaction): a company's freeze writes hundreds of
+    # thousands of rows, which executemany sends about ten times slower.
+    columns = ("snapshot_id", *snapshots.ROW_FIELDS)
+    with connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY snapshot_row ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((snapshot_id, *(row[name] for name in snapshots.ROW_FIELDS)))
+
+
+def check_month(session: Session, month: str, clock: Clock | None = None) -> list[Mismatch]:
+    """Verify a frozen month: stored rows still hash to their checksum, and the ledger still gives it."""
+    month = parse_month(month)
+    clock = clock or Clock()
+    stored = {(view.scope_kind, view.scope_id): view for view in snapshots.all_for_month(session, month)}
+    mismatches: list[Mismatch] = []
+    for (kind, scope_id), view in stored.items():
+        if engine.checksum(month, kind, scope_id, view.rows) != view.checksum:
+            mismatches.append(Mismatch(kind, scope_id, "rows_altered", view.checksum,
+                                       engine.checksum(month, kind, scope_id, view.rows)))
+    for scope in compute(session, clock, month):
+        view = stored.pop((scope.kind, scope.scope_id), None)
+        if view is None:
+            mismatches.append(Mismatch(scope.kind, scope.scope_id, "missing", None,
+                                       engine.checksum(month, scope.kind, scope.scope_id, scope.rows)))
+            continue
+        # Names are labels frozen with the month: a later rename is not a difference in the ledger.
+        frozen_names = {(row["subject_kind"], row["subject_id"]): row["name"] for row in view.rows}
+        rows = [{**row, "name": frozen_names.get((row["subject_kind"], row["subject_id"]), row["name"])}
+                for row in scope.rows]
+        expected = engine.checksum(month, scope.kind, scope.scope_id, rows)
+        if expected != view.checksum:
+            mismatches.append(Mismatch(scope.kind, scope.scope_id, "ledger_differs", view.checksum, expected))
+    mismatches.extend(Mismatch(kind, scope_id, "unexpected", view.checksum, None)
+                      for (kind, scope_id), view in stored.items())
+    session.rollback()
+    return mismatches
+
+
+def months_to_freeze(session: Session, clock: Clock) -> list[str]:
+    """Finished months since the first ledger entry that have no snapshot yet, oldest first."""
+    first = session.execute(select(func.min(LedgerEntry.month))).scalar_one_or_none()
+    if first is None:
+        return []
+    frozen = set(snapshots.frozen_months(session))
+    current, months = clock.month_key(), []
+    cursor = date.fromisoformat(f"{first}-01")
+    while cursor.strftime("%Y-%m") < current:
+        if cursor.strftime("%Y-%m") not in frozen:
+            months.append(cursor.strftime("%Y-%m"))
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def adjustments_for(session: Session, month: str) -> list[LedgerEntry]:
+    """Adjustment entries counted in `month` that correct an earlier month (boards and screens mark them)."""
+    return list(session.execute(
+        select(LedgerEntry).where(LedgerEntry.month == month, LedgerEntry.adjusts_month.is_not(None),
+                                  LedgerEntry.adjusts_month != month)
+        .order_by(LedgerEntry.awarded_at, LedgerEntry.id)
+    ).scalars())
+
+
+def corrections_of(session: Session, frozen_month: str) -> list[LedgerEntry]:
+    """Later adjustment entries that name `frozen_month` (its snapshot stays as frozen)."""
+    return list(session.execute(
+        select(LedgerEntry).where(LedgerEntry.adjusts_month == frozen_month, LedgerEntry.month != frozen_month)
+        .order_by(LedgerEntry.awarded_at, LedgerEntry.id)
+    ).scalars())

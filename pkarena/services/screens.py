@@ -1,0 +1,270 @@
+"""Office screens: revocable read-only tokens per org, pairing or joint group, and what a screen draws."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from pkarena.clock import Clock
+from pkarena.engine.ranking import shared_ranks
+from pkarena.models import JointGroup, JointGroupOrg, LedgerEntry, Member, Org, Pairing, ScreenToken
+from pkarena.services import audit, snapshots, standings
+from pkarena.store import keys
+from pkarena.store.base import Store
+
+SCOPE_KINDS = ("org", "pairing", "joint_group")
+TOP_MEMBERS = 20
+TOKEN_BYTES = 24  # 192 random bits: the URL is the only credential a screen has
+# The frozen ranking a screen shows: an org's members, a pairing's or joint group's orgs.
+SNAPSHOT_SCOPES = {"org": "members_org", "pairing": "pairing", "joint_group": "joint_group"}
+
+
+class ScreenError(Exception):
+    """A screen that cannot be created (unknown scope, empty label)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a screen shows: an org subtree, a pairing or a joint group; `owners` are the orgs it
+    covers (the org itself, the two sides, the group's orgs), `orgs` the ones its race compares."""
+
+    kind: str
+    id: int
+    name: str
+    owners: list[Org]
+    orgs: list[Org]
+
+    @property
+    def room(self) -> str:
+        """The Socket.IO room of every screen of this scope."""
+        return room_for(self.kind, self.id)
+
+
+def room_for(kind: str, scope_id: int) -> str:
+    """`screen:{kind}:{id}`: screens of one scope share a room and a payload."""
+    return f"screen:{kind}:{int(scope_id)}"
+
+
+def token_room(row: ScreenToken) -> str:
+    """`screen-token:{id}`: the screens opened with one token (told when it is revoked)."""
+    return f"screen-token:{int(row.id)}"
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex of a token: only this is stored, so a database leak reveals no screen URL."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# --- tokens ------------------------------------------------------------------------------------------
+def create(session: Session, clock: Clock, *, scope_kind: str, scope_id: int, label: str,
+           actor_id: int) -> tuple[ScreenToken, str]:
+    """A new screen token (audited, committed); the clear token is returned once and never stored."""
+    label = label.strip()
+    if not label:
+        raise ScreenError("请填写大屏名称")
+    scope = load_scope(session, scope_kind, scope_id)
+    if scope is None:
+        raise ScreenError("大屏对应的组织、结对或联合组不存在")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    row = ScreenToken(token_hash=hash_token(token), label=label[:120], scope_kind=scope.kind, scope_id=scope.id,
+                      created_by_id=actor_id, created_at=clock.now())
+    session.add(row)
+    session.flush()
+    audit.record(session, clock, actor_id, "screen.create", "screen", row.id, label=row.label,
+                 scope_kind=scope.kind, scope_id=scope.id)
+    session.commit()
+    return row, token
+
+
+def revoke(session: Session, clock: Clock, row: ScreenToken, *, actor_id: int) -> ScreenToken:
+    """Stop a token from opening its screen (audited, committed; revoking twice changes nothing)."""
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()
+        audit.record(session, clock, actor_id, "screen.revoke", "screen", row.id, label=row.label,
+                     scope_kind=row.scope_kind, scope_id=row.scope_id)
+        session.commit()
+    return row
+
+
+def find(session: Session, token: str) -> ScreenToken | None:
+    """The token row for a clear token, revoked or not (None when unknown)."""
+    if not token or len(token) > 128:
+        return None
+    return session.execute(select(ScreenToken).where(ScreenToken.token_hash == hash_token(token))).scalar_one_or_none()
+
+
+def resolve(session: Session, token: str) -> ScreenToken | None:
+    """The token row if the token opens a screen now; unknown or revoked tokens give None."""
+    row = find(session, token)
+    return row if row is not None and row.revoked_at is None else None
+
+
+def screens_for(session: Session, path_prefix: str) -> list[ScreenToken]:
+    """Screen tokens whose scope touches an org under `path_prefix` ('' = all), newest first."""
+    query = select(ScreenToken).order_by(ScreenToken.created_at.desc(), ScreenToken.id.desc())
+    if not path_prefix:
+        return list(session.execute(query).scalars())
+    inside = select(Org.id).where(Org.path.startswith(path_prefix))
+    pairings = select(Pairing.id).where(or_(Pairing.org_a_id.in_(inside), Pairing.org_b_id.in_(inside)))
+    groups = select(JointGroupOrg.group_id).where(JointGroupOrg.org_id.in_(inside))
+    return list(session.execute(query.where(or_(
+        (ScreenToken.scope_kind == "org") & ScreenToken.scope_id.in_(inside),
+        (ScreenToken.scope_kind == "pairing") & ScreenToken.scope_id.in_(pairings),
+        (ScreenToken.scope_kind == "joint_group") & ScreenToken.scope_id.in_(groups),
+    ))).scalars())
+
+
+# --- scopes ------------------------------------------------------------------------------------------
+def load_scope(session: Session, kind: str, scope_id: int) -> Scope | None:
+    """The scope of a screen with the orgs its race compares (an org's children, or the paired/grouped orgs)."""
+    if kind == "org":
+        org = session.get(Org, scope_id)
+        if org is None:
+            return None
+        children = list(session.execute(select(Org).where(Org.parent_id == org.id).order_by(Org.id)).scalars())
+        return Scope(kind, org.id, org.name, [org], children or [org])
+    if kind == "pairing":
+        pairing = session.get(Pairing, scope_id)
+        if pairing is None:
+            return None
+        sides = [pairing.org_a, pairing.org_b]
+        return Scope(kind, pairing.id, pairing.name, sides, sides)
+    if kind == "joint_group":
+        group = session.get(JointGroup, scope_id)
+        if group is None:
+            return None
+        grouped = [link.org for link in group.members]
+        return Scope(kind, group.id, group.name, grouped, grouped)
+    return None
+
+
+def in_scope(scope: Scope, path_prefix: str) -> bool:
+    """True if someone managing `path_prefix` ('' = all) may put this scope on a screen (one of its orgs is theirs)."""
+    return any(org.path.startswith(path_prefix) for org in scope.owners)
+
+
+def affected_scopes(session: Session, entry: LedgerEntry) -> list[tuple[str, int]]:
+    """Scopes with an active screen whose boards an entry moved (its org's ancestors and their pairings/groups)."""
+    org = session.get(Org, entry.org_id)
+    if org is None:
+        return []
+    ancestors = org.ancestor_ids
+    pairings = select(Pairing.id).where(or_(Pairing.org_a_id.in_(ancestors), Pairing.org_b_id.in_(ancestors)))
+    groups = select(JointGroupOrg.group_id).where(JointGroupOrg.org_id.in_(ancestors))
+    rows = session.execute(select(ScreenToken.scope_kind, ScreenToken.scope_id).distinct().where(
+        ScreenToken.revoked_at.is_(None),
+        or_((ScreenToken.scope_kind == "org") & ScreenToken.scope_id.in_(ancestors),
+            (ScreenToken.scope_kind == "pairing") & ScreenToken.scope_id.in_(pairings),
+            (ScreenToken.scope_kind == "joint_group") & ScreenToken.scope_id.in_(groups)),
+    )).all()
+    return sorted((kind, int(scope_id)) for kind, scope_id in rows)
+
+
+# --- what a screen draws -----------------------------------------------------------------------------
+def _outermost(orgs: list[Org]) -> list[Org]:
+    """Drop orgs nested under another listed org, so summing their boards counts nobody twice."""
+    return [o for o in orgs if not any(o is not other and o.path.startswith(other.path) for other in orgs)]
+
+
+def member_top(session: Session, store: Store, month: str, roots: list[Org], n: int = TOP_MEMBERS) -> list[dict]:
+    """This month's top `n` members over the subtrees of `roots` (equal points share a rank)."""
+    scores: dict[str, float] = {}
+    for org in _outermost(roots):
+        board = store.board_all(keys.board_key("members", keys.scope_org(org.id), keys.period_month(month)))
+        for member, points in board.items():
+            scores[member] = scores.get(member, 0.0) + points
+    ranked = [row for row in shared_ranks((int(m), p) for m, p in scores.items() if p > 0)][:n]
+    ids = [member_id for member_id, _points, _rank in ranked]
+    people = {m.id: m for m in session.execute(select(Member).where(Member.id.in_(ids))).scalars()} if ids else {}
+    org_names = dict(session.execute(select(Org.id, Org.name).where(
+        Org.id.in_({m.org_id for m in people.values()}))).all()) if people else {}
+    return [{"rank": rank, "member_id": member_id, "name": people[member_id].display_name,
+             "org": org_names.get(people[member_id].org_id, ""), "points": round(points)}
+            for member_id, points, rank in ranked if member_id in people]
+
+
+def org_race(session: Session, store: Store, month: str, orgs: list[Org]) -> list[dict]:
+    """The orgs' month: total, members, 人均 and participation, best 人均 first."""
+    metrics = standings.org_month_metrics(session, store, month, orgs)
+    rows = [{"org_id": m.org_id, "name": m.name, "total": round(m.total), "members": m.members,
+             "participants": m.participants, "per_member": round(m.per_member, 2),
+             "participation": round(m.participation, 4)} for m in metrics]
+    return sorted(rows, key=lambda r: (-r["per_member"], -r["participation"], r["org_id"]))
+
+
+def frozen_view(session: Session, scope: Scope) -> dict | None:
+    """Last frozen month's ranking of this scope with its shortened checksum (None before any freeze)."""
+    month = snapshots.latest_month(session)
+    if month is None:
+        return None
+    view = snapshots.get(session, month, SNAPSHOT_SCOPES[scope.kind], scope.id)
+    if view is None:
+        return None
+    rows = [{"rank": r.get("rank"), "name": r.get("name"), "points": r.get("points"),
+             "per_member": r.get("per_member"), "participation": r.get("participation")}
+            for r in view.rows[:TOP_MEMBERS]]
+    subject = view.rows[0]["subject_kind"] if view.rows else "member"
+    return {"month": view.month, "scope_kind": view.scope_kind, "subject": subject, "checksum": view.checksum,
+            "short": snapshots.short_checksum(view.checksum), "rows": rows}
+
+
+def scope_payload(session: Session, store: Store, clock: Clock, scope: Scope) -> dict:
+    """Everything the screens of one scope draw (the same for every token of the scope; JSON-able)."""
+    month, now = clock.month_key(), clock.now()
+    race = org_race(session, store, month, scope.orgs)
+    tug = None
+    if scope.kind == "pairing":
+        by_id = {row["org_id"]: row for row in race}
+        tug = {"a": by_id[scope.orgs[0].id], "b": by_id[scope.orgs[1].id]}
+    covered = standings.org_month_metrics(session, store, month, _outermost(scope.owners))
+    totals = {"total": round(sum(m.total for m in covered)), "members": sum(m.members for m in covered),
+              "participants": sum(m.participants for m in covered)}
+    return {
+        "scope": {"kind": scope.kind, "id": scope.id, "name": scope.name},
+        "totals": totals,
+        "month": month,
+        "updated_at": now.isoformat(),
+        "updated_local": clock.local(now).strftime("%H:%M:%S"),
+        "members": member_top(session, store, month, scope.owners),
+        "orgs": race,
+        "tug": tug,
+        "frozen": frozen_view(session, scope),
+    }
+
+
+def screen_payload(session: Session, store: Store, clock: Clock, token_row: ScreenToken) -> dict:
+    """What the screen of `token_row` draws: its scope's payload plus its own label."""
+    scope = load_scope(session, token_row.scope_kind, token_row.scope_id)
+    if scope is None:
+        raise ScreenError("大屏对应的组织、结对或联合组不存在")
+    return {**scope_payload(session, store, clock, scope), "label": token_row.label}
+
+
+@dataclass(frozen=True)
+class ScreenListRow:
+    """One line of the organizer's screen list."""
+
+    id: int
+    label: str
+    scope_kind: str
+    scope_name: str
+    created_at: object
+    revoked: bool
+
+    def as_dict(self) -> dict:
+        """The row as a dict (templates)."""
+        return asdict(self)
+
+
+def list_rows(session: Session, path_prefix: str) -> list[ScreenListRow]:
+    """The organizer's screens with the names of their scopes."""
+    rows = []
+    for row in screens_for(session, path_prefix):
+        scope = load_scope(session, row.scope_kind, row.scope_id)
+        rows.append(ScreenListRow(row.id, row.label, row.scope_kind, scope.name if scope else "—", row.created_at,
+                                  row.revoked_at is not None))
+    return rows

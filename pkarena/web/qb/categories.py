@@ -1,0 +1,68 @@
+"""The category tree with question counts; create a child, rename."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from pkarena import runtime
+from pkarena.authz import require
+from pkarena.services import qb_admin
+from pkarena.web.admin.helpers import flash_errors
+from pkarena.web.qb import bp
+from pkarena.web.qb.forms import CategoryCreateForm, CategoryRenameForm
+from question_bank.models import Category
+
+
+def _create_form() -> CategoryCreateForm:
+    form = CategoryCreateForm()
+    form.parent_id.choices = [(0, _("（顶级分类）"))] + qb_admin.category_choices(runtime.session())
+    return form
+
+
+@bp.route("/categories")
+@require("organizer")
+def category_list():
+    """The category tree with the questions directly in each node and in its subtree."""
+    session = runtime.session()
+    return render_template("qb/categories.html", nodes=qb_admin.category_tree(session), form=_create_form(),
+                           uncategorized=qb_admin.uncategorized_count(session))
+
+
+@bp.route("/categories", methods=["POST"])
+@require("organizer")
+def category_create():
+    """Add a category under the chosen parent."""
+    form = _create_form()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(url_for("qb.category_list"))
+    parent = runtime.session().get(Category, form.parent_id.data) if form.parent_id.data else None
+    try:
+        node = qb_admin.create_category(runtime.session(), runtime.clock(), parent, form.name.data, current_user.id)
+    except qb_admin.QbError as exc:
+        flash(_(exc.message), "error")
+    else:
+        flash(_("已新建分类「%(name)s」", name=node.name), "success")
+    return redirect(url_for("qb.category_list"))
+
+
+@bp.route("/categories/<int:category_id>/rename", methods=["POST"])
+@require("organizer")
+def category_rename(category_id: int):
+    """Give a category a new name."""
+    node = runtime.session().get(Category, category_id)
+    if node is None:
+        abort(404)
+    form = CategoryRenameForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return redirect(url_for("qb.category_list"))
+    try:
+        qb_admin.rename_category(runtime.session(), runtime.clock(), node, form.name.data, current_user.id)
+    except qb_admin.QbError as exc:
+        flash(_(exc.message), "error")
+    else:
+        flash(_("已重命名为「%(name)s」", name=node.name), "success")
+    return redirect(url_for("qb.category_list"))

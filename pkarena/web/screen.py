@@ -1,0 +1,44 @@
+"""The office screen kiosk page `/screen/<token>`: public, the token itself is the credential."""
+
+from __future__ import annotations
+
+import segno
+from flask import Blueprint, make_response, render_template, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from pkarena import runtime
+from pkarena.authz import public
+from pkarena.services import screens
+
+bp = Blueprint("screen", __name__)
+
+
+def join_qr(url: str) -> Markup:
+    """An inline SVG QR code of the login page (segno output is markup we generate, safe to embed)."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=10, border=2, title=url, omitsize=True))
+
+
+def _no_store(response):
+    # The token is in the URL: keep the page out of caches and never leak it as a Referer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/screen/<token>")
+@public
+def board(token: str):
+    """The kiosk page of a valid token; 404 for an unknown token, 410 once revoked."""
+    session = runtime.session()
+    row = screens.find(session, token)
+    if row is None or row.revoked_at is not None:
+        gone = row is not None
+        body = render_template("screen/gone.html", gone=gone,
+                               title=_("大屏链接已收回") if gone else _("大屏链接不存在"))
+        return _no_store(make_response(body, 410 if gone else 404))
+    payload = screens.screen_payload(session, runtime.store(), runtime.clock(), row)
+    login_url = url_for("auth.login", _external=True)
+    body = render_template("screen/board.html", payload=payload, token=token, login_url=login_url,
+                           qr=join_qr(login_url))
+    return _no_store(make_response(body, 200))

@@ -1,0 +1,251 @@
+"""The `/play` namespace with Flask-SocketIO's test client: acks, whole runs of every mode, and no leaks."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+from factories import World
+from sqlalchemy import select
+
+from pkarena.extensions import socketio
+from pkarena.models import LedgerEntry
+from pkarena.realtime import play as rt
+from question_bank.models import Question, QuestionVersion
+
+NS = "/play"
+SECRET = "解析-秘密"
+
+
+@pytest.fixture
+def bank(session, clock) -> None:
+    """Eight active questions of three types; every explanation carries a marker the leak check looks for."""
+    rows = [("single", ["甲", "乙", "丙"], "B", "B"), ("judge", [], True, True),
+            ("multiple", ["甲", "乙", "丙"], ["A", "C"], ["A", "C"])] * 3
+    for i, (qtype, options, key, _right) in enumerate(rows[:8]):
+        question = Question(status="active", content_hash=f"h{i}", created_at=clock.now())
+        version = QuestionVersion(question=question, version=1, type=qtype, stem=f"第{i}题", options=options,
+                                  answer=key, explanation=f"{SECRET}{i}", difficulty=2, tags=[],
+                                  content_hash=f"h{i}", created_at=clock.now())
+        question.current_version = version
+        session.add(question)
+    session.commit()
+
+
+@pytest.fixture
+def people(world):
+    """Four members of one company."""
+    branch = world.org("第一支部", world.org("测试公司"))
+    return [world.member(branch, f"s{i}") for i in range(1, 5)]
+
+
+@pytest.fixture
+def driven(monkeypatch) -> list[str]:
+    """Match ids whose deadline driver would start; the tests tick by hand with the frozen clock."""
+    started: list[str] = []
+    monkeypatch.setattr(rt, "start_driver", started.append)
+    return started
+
+
+def connect(app, member):
+    """A logged-in Socket.IO test client on /play."""
+    http = app.test_client()
+    assert http.post("/api/v1/auth/login", json={"username": member.username,
+                                                 "password": World.PASSWORD}).status_code == 200
+    sock = socketio.test_client(app, namespace=NS, flask_test_client=http)
+    assert sock.is_connected(NS)
+    return sock
+
+
+def right(question: dict) -> object:
+    """The correct choice for the test bank's question types."""
+    return {"single": "B", "judge": True, "multiple": ["A", "C"]}[question["type"]]
+
+
+class Table:
+    """Everything the server sends to a set of clients, in order, plus the acks."""
+
+    def __init__(self, socks: dict[int, object]) -> None:
+        self.socks = socks
+        self.log: dict[int, list[dict]] = {m: [] for m in socks}
+        self.acks: list[dict] = []
+
+    def pull(self) -> None:
+        for member, sock in self.socks.items():
+            self.log[member] += sock.get_received(NS)
+
+    def last(self, member: int, name: str) -> dict | None:
+        found = [m["args"][0] for m in self.log[member] if m["name"] == name]
+        return found[-1] if found else None
+
+    def emit(self, member: int, event: str, data=None) -> dict:
+        ack = self.socks[member].emit(event, data, namespace=NS, callback=True)
+        self.acks.append(ack)
+        self.pull()
+        return ack
+
+
+def tick(app, table: Table, match_id: str) -> None:
+    """What the deadline driver does at a wake-up."""
+    with app.app_context():
+        rt.tick_and_publish(match_id)
+    table.pull()
+
+
+def play_out(app, clock, table: Table, choose) -> dict:
+    """Answer each open question with `choose(member, question)` until `match.end`; returns it."""
+    first = next(iter(table.socks))
+    for _ in range(40):
+        end = table.last(first, "match.end")
+        if end:
+            return end
+        question = table.last(first, "question")
+        for member in table.socks:
+            clock.advance(seconds=1)
+            ack = table.emit(member, "answer", {"match_id": question["match_id"], "index": question["index"],
+                                                "choice": choose(member, question)})
+            assert ack["ok"] or ack["error"]["code"] in ("QUESTION_CLOSED", "MATCH_OVER", "ALREADY_ANSWERED"), ack
+        revealed = table.last(first, "reveal")
+        if not revealed or revealed["index"] != question["index"]:  # someone did not answer: wait it out
+            clock.set(datetime.fromtimestamp((question["deadline"] + 1) / 1000, UTC))
+            tick(app, table, question["match_id"])
+        clock.advance(seconds=3)  # the reveal's pause, then the next question opens
+        tick(app, table, question["match_id"])
+    raise AssertionError("the match never ended")
+
+
+def assert_no_leak(log: list[dict]) -> None:
+    """No payload tells a secret of a question before its reveal (answer, explanation, correctness)."""
+    revealed: set[str] = set()
+    for message in log:
+        name, payload = message["name"], message["args"][0]
+        if name == "reveal":
+            revealed.add(payload["explanation"])
+        if name in ("question", "match.start"):
+            assert not {"answer", "explanation", "correct", "results"} & set(payload), payload
+        for marker in re.findall(SECRET + r"\d+", json.dumps(payload, ensure_ascii=False)):
+            assert marker in revealed, f"{marker} sent in {name} before its question's reveal"
+
+
+def test_a_guest_cannot_connect_to_play(app) -> None:
+    assert not socketio.test_client(app, namespace=NS).is_connected(NS)
+
+
+def test_bad_payloads_and_unknown_matches_get_error_acks(app, bank, people, driven) -> None:
+    sock = connect(app, people[0])
+    for event, data in (("answer", {"match_id": "x"}), ("answer", "text"), ("queue.join", {"mode": "chess"}),
+                        ("daily.start", {"extra": 1})):
+        ack = sock.emit(event, data, namespace=NS, callback=True)
+        assert ack == {"ok": False, "error": {"code": "INVALID_PAYLOAD", "message": "请求格式不正确"}}
+    ack = sock.emit("answer", {"match_id": "nope", "index": 0, "choice": "A"}, namespace=NS, callback=True)
+    assert ack["error"]["code"] == "NO_MATCH" and ack["error"]["message"]
+    assert sock.emit("queue.leave", namespace=NS, callback=True)["error"]["code"] == "NOT_QUEUED"
+
+
+def test_a_daily_run_over_sockets_awards_points_and_leaks_nothing(app, session, clock, bank, people, driven) -> None:
+    member = people[0]
+    table = Table({member.id: connect(app, member)})
+    ack = table.emit(member.id, "daily.start")
+    assert ack["ok"] and driven == [ack["match_id"]]
+    assert [m["name"] for m in table.log[member.id]][:2] == ["match.start", "question"]
+    end = play_out(app, clock, table, lambda _m, q: right(q))
+    assert end["awards"][str(member.id)]["points"] == 5
+    assert session.scalars(select(LedgerEntry.points).where(LedgerEntry.member_id == member.id)).all() == [5]
+    assert_no_leak(table.log[member.id])
+    assert all("correct" not in json.dumps(a) for a in table.acks)
+
+
+def test_a_challenge_run_over_sockets_ends_on_the_second_miss(app, clock, bank, people, driven) -> None:
+    member = people[0]
+    table = Table({member.id: connect(app, member)})
+    assert table.emit(member.id, "challenge.start")["ok"]
+    end = play_out(app, clock, table, lambda _m, q: "Z" if q["index"] in (1, 3) else right(q))
+    assert end["standings"][0]["outcome"]["streak"] == 2
+    assert_no_leak(table.log[member.id])
+
+
+def test_two_members_queue_for_1v1_play_it_and_a_second_answer_is_refused(app, clock, bank, people,
+                                                                          driven) -> None:
+    table = Table({p.id: connect(app, p) for p in people[:2]})
+    a, b = (p.id for p in people[:2])
+    assert table.emit(a, "queue.join", {"mode": "pk1v1"}) == {"ok": True, "status": "queued", "mode": "pk1v1"}
+    matched = table.emit(b, "queue.join", {"mode": "pk1v1"})
+    assert matched["ok"] and matched["status"] == "matched"
+    question = table.last(a, "question")
+    assert question == table.last(b, "question") and "answer" not in question
+    first = table.emit(a, "answer", {"match_id": question["match_id"], "index": 0, "choice": "Z"})
+    again = table.emit(a, "answer", {"match_id": question["match_id"], "index": 0, "choice": right(question)})
+    assert first == {"ok": True, "match_id": question["match_id"], "index": 0}
+    assert again["error"]["code"] == "ALREADY_ANSWERED"
+    assert table.last(a, "reveal") is None  # b has not answered: the question is still open
+    end = play_out(app, clock, table, lambda m, q: right(q) if m == a else "Z")
+    assert end["awards"][str(a)]["points"] == 2 and end["awards"][str(b)]["points"] == 1
+    for member in (a, b):
+        assert_no_leak(table.log[member])
+
+
+def test_four_members_play_pk4_and_every_payload_is_leak_free(app, clock, bank, people, driven) -> None:
+    table = Table({p.id: connect(app, p) for p in people})
+    acks = [table.emit(p.id, "queue.join", {"mode": "pk4", "scope": "open"}) for p in people]
+    assert [a["status"] for a in acks] == ["queued", "queued", "queued", "matched"]
+    end = play_out(app, clock, table, lambda m, q: right(q) if m == people[0].id else "Z")
+    assert end["standings"][0]["player"] == str(people[0].id)
+    assert end["awards"][str(people[0].id)]["points"] == 3
+    for member in table.socks:
+        assert_no_leak(table.log[member])
+
+
+def start_1v1(table: Table, a: int, b: int) -> dict:
+    table.emit(a, "queue.join", {"mode": "pk1v1"})
+    assert table.emit(b, "queue.join", {"mode": "pk1v1"})["status"] == "matched"
+    return table.last(a, "question")
+
+
+def test_a_player_back_within_the_grace_period_gets_the_open_question_and_keeps_the_answer(
+        app, clock, bank, people, driven) -> None:
+    a, b = (p.id for p in people[:2])
+    table = Table({a: connect(app, people[0]), b: connect(app, people[1])})
+    question = start_1v1(table, a, b)
+    assert table.emit(a, "answer", {"match_id": question["match_id"], "index": 0, "choice": right(question)})["ok"]
+    table.socks[a].disconnect(namespace=NS)
+    clock.advance(seconds=5)
+    back = connect(app, people[0])
+    resumed = back.get_received(NS)
+    assert [m["name"] for m in resumed] == ["question"]
+    assert {k: resumed[0]["args"][0][k] for k in ("match_id", "index", "deadline")} == {
+        k: question[k] for k in ("match_id", "index", "deadline")}
+    table.socks[a] = back
+    table.emit(b, "answer", {"match_id": question["match_id"], "index": 0, "choice": "Z"})
+    reveal = table.last(a, "reveal")
+    assert reveal["index"] == 0 and reveal["results"][str(a)]["correct"] is True
+
+
+def test_a_player_away_beyond_the_grace_period_forfeits_and_the_other_wins(app, clock, bank, people,
+                                                                            driven) -> None:
+    a, b = (p.id for p in people[:2])
+    table = Table({a: connect(app, people[0]), b: connect(app, people[1])})
+    question = start_1v1(table, a, b)
+    table.socks[a].disconnect(namespace=NS)
+    del table.socks[a]
+    clock.advance(seconds=25)
+    tick(app, table, question["match_id"])
+    end = table.last(b, "match.end")
+    assert end["awards"][str(b)]["points"] == 2
+    assert end["awards"][str(a)] == {"points": 0, "requested": 0, "reason": "forfeited",
+                                     "message": "中途退出，本场不计分"}
+    assert not connect(app, people[0]).get_received(NS)  # the match is over: nothing to resume
+
+
+def test_the_deadline_driver_closes_unanswered_questions_and_ends_the_run(app, clock, bank, people,
+                                                                          driven) -> None:
+    member = people[0]
+    table = Table({member.id: connect(app, member)})
+    match_id = table.emit(member.id, "daily.start")["match_id"]
+    clock.advance(minutes=10)  # nobody answers: every deadline has passed when the driver wakes
+    rt.drive(app, match_id)
+    table.pull()
+    names = [m["name"] for m in table.log[member.id]]
+    assert names.count("reveal") == 5 and names[-1] == "match.end"
+    assert table.last(member.id, "match.end")["awards"][str(member.id)]["points"] == 0
