@@ -21,10 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, Valida
 
 from pkarena import runtime
 from pkarena.authz import AccessDenied, check
+from pkarena.engine import bots as bot_rules
 from pkarena.engine import match as engine
 from pkarena.extensions import socketio
 from pkarena.realtime import socket_user
-from pkarena.services import matchmaking, play
+from pkarena.services import matchmaking, play, play_progress
 
 NAMESPACE = "/play"
 INVALID = "INVALID_PAYLOAD"
@@ -94,9 +95,15 @@ def messages(outcome: play.Outcome) -> list[tuple[str, dict[str, Any]]]:
     out: list[tuple[str, dict[str, Any]]] = []
     for event in outcome.events:
         if isinstance(event, engine.MatchStarted):
-            out.append(("match.start", event.payload()))
+            # Names so the phone can show who it plays against (ids alone mean nothing to a person).
+            out.append(("match.start", {**event.payload(),
+                                        "names": play_progress.display_names(runtime.session(), event.players),
+                                        # Demo bots (陪练机器人) are marked, so the phone never passes one off as a colleague.
+                                        "bots": [p for p in event.players if not p.isdigit()
+                                                 or int(p) not in outcome.recipients]}))
         elif isinstance(event, engine.QuestionOpened):
-            out.append(("question", event.payload()))
+            # The server's clock at send time lets the phone sync its countdown to `deadline`.
+            out.append(("question", {**event.payload(), "server_now": play.now_ms(runtime.clock())}))
         elif isinstance(event, engine.QuestionClosed):
             out.append(("reveal", event.payload()))
         elif isinstance(event, engine.MatchEnded):
@@ -124,6 +131,7 @@ def drive(app, match_id: str) -> None:
             if match.over:
                 return
             wake = match.deadline + 1 if not match.closed else (match.next_open_at or match.deadline)
+            wake = min(wake, bot_rules.next_move_at(match) or wake)  # demo bots answer on the server
             delay = (wake - play.now_ms(runtime.clock())) / 1000
         if delay > 0:
             socketio.sleep(delay)
@@ -207,6 +215,9 @@ def register_play_namespace(sio: SocketIO) -> None:
         clock = runtime.clock()
         joined = matchmaking.join(runtime.store(), user.id, payload.mode, scope, play.now_ms(clock))
         if not joined.matched:
+            from pkarena.realtime import bots  # the demo's bot sweep (imports this module)
+
+            bots.start_sweeper()
             return {"ok": True, "status": "queued", "mode": payload.mode}
         match, outcome = play.start(runtime.session(), runtime.store(), clock, payload.mode,
                                     [int(m) for m in joined.group])

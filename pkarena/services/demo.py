@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -66,6 +67,25 @@ def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
     return {"admin": admin, "host_a": host_a, "host_b": host_b, "pairing": pairing, "joint_group": group,
             "companies": [company_a, company_b], "question_bank": bank, "history": history,
             "frozen": demo_history.freeze_last_month(session, now_clock)}
+
+
+BOT_COUNT = 3  # enough to fill a 4-player match around one waiting member
+
+
+def ensure_bots(session: Session, clock: Clock) -> list[Member]:
+    """The demo's bot members `bot-1`…`bot-3` (陪练机器人), created on first use; commits if it creates any."""
+    found = {m.username: m for m in session.scalars(select(Member).where(Member.is_bot.is_(True)))}
+    home = session.scalars(select(Org).order_by(Org.path)).first()
+    created = False
+    for i in range(1, BOT_COUNT + 1):
+        if f"bot-{i}" not in found and home is not None:
+            # A random password nobody knows: bots play on the server, they never log in.
+            found[f"bot-{i}"] = members.create_member(session, clock, username=f"bot-{i}", display_name=f"陪练机器人{i}",
+                                                      org=home, password=secrets.token_urlsafe(24), is_bot=True)
+            created = True
+    if created:
+        session.commit()
+    return [found[f"bot-{i}"] for i in range(1, BOT_COUNT + 1) if f"bot-{i}" in found]
 
 
 def demo_orgs(session: Session) -> list[Org]:

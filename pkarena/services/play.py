@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from pkarena.clock import Clock
 from pkarena.engine import match as engine
 from pkarena.engine import rules
+from pkarena.engine.bots import due as due_bot_moves
 from pkarena.engine.modes import MODES, Mode
 from pkarena.services import ledger
 from pkarena.store import keys
@@ -187,8 +188,9 @@ def _humans(match: engine.Match) -> list[int]:
 
 # --- use cases ---------------------------------------------------------------------------------------
 def start(session: Session, store: Store, clock: Clock, mode_name: str, member_ids: list[int], *,
-          match_id: str | None = None, bots: int = 0, mode: Mode | None = None) -> tuple[engine.Match, Outcome]:
-    """Start a run or match (bots fill `bots` extra seats); a match id that already exists is resumed."""
+          match_id: str | None = None, bots: int = 0, mode: Mode | None = None,
+          bot_ids: list[int] | None = None) -> tuple[engine.Match, Outcome]:
+    """Start a run or match (bots fill `bots` extra seats, or the seats of bot members `bot_ids`); an existing id resumes."""
     shape = mode or MODES[mode_name]
     match_id = match_id or uuid.uuid4().hex
     with _locked(store, match_id):
@@ -199,6 +201,7 @@ def start(session: Session, store: Store, clock: Clock, mode_name: str, member_i
             return match, Outcome([current] if current else [], recipients=_humans(match))
         public, secrets = draw_questions(session, clock, shape, match_id, member_ids)
         players = [engine.Player(str(m)) for m in member_ids] + [engine.Player(f"bot-{i}", bot=True) for i in range(bots)]
+        players += [engine.Player(str(b), bot=True) for b in bot_ids or ()]
         match = engine.Match(match_id, shape, players, public, secrets)
         events = match.start(now_ms(clock))
         _save(store, match)
@@ -237,8 +240,14 @@ def answer(session: Session, store: Store, clock: Clock, match_id: str, member_i
 
 def tick(session: Session, store: Store, clock: Clock, match_id: str,
          on_commit: ledger.EntryListener | None = None) -> Outcome:
-    """Let server time act: deadlines, the next question, forfeits."""
-    return _apply(session, store, clock, match_id, lambda match, now: ("", match.tick(now), None), on_commit)
+    """Let server time act: demo bots' answers that are due, deadlines, the next question, forfeits."""
+    def step(match: engine.Match, now: int):
+        events: list[engine.Event] = []
+        for move in due_bot_moves(match, now):  # a bot answers by its deadline even if the tick comes late
+            if match.index == move.index and not match.closed:
+                events += match.answer(move.player, move.index, move.choice, min(now, match.deadline)).events
+        return "", events + match.tick(now), None
+    return _apply(session, store, clock, match_id, step, on_commit)
 
 
 def current_match_id(store: Store, member_id: int) -> str | None:
