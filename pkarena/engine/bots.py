@@ -74,6 +74,13 @@ def due(match: Match, now: int) -> list[Move]:
     return [m for m in pending(match) if m.at <= now]
 
 
+def answer_time(match: Match, move: Move) -> int:
+    """When a due move counts: its own time, never before an answer already recorded (time runs forward)."""
+    latest = max((match.opened_at + a.elapsed_ms for a in match.answers[match.index].values()
+                  if a.elapsed_ms is not None), default=move.at)
+    return min(max(move.at, latest), match.deadline)
+
+
 def next_move_at(match: Match) -> int | None:
     """When the next bot answers (server ms), or None if no bot is waiting to answer."""
     moves = pending(match)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import replace
 from functools import wraps
 from typing import Any, Literal
 
@@ -120,8 +121,42 @@ def publish(outcome: play.Outcome) -> None:
             socketio.emit(name, payload, to=member_room(member), namespace=NAMESPACE)
 
 
+_wakers: dict[str, Any] = {}  # match id → event that cuts this process's driver's sleep short
+
+
+def wake_driver(match_id: str) -> None:
+    """An answer closed a question early: the next one opens after the reveal pause, not at the old deadline."""
+    waker = _wakers.get(match_id)
+    if waker is not None:
+        waker.set()
+    else:  # the driver sleeps in another process: one here too is harmless (ticks are leased and idempotent)
+        start_driver(match_id)
+
+
+def publish_resumed(outcome: play.Outcome, member_id: int) -> None:
+    """After a reconnect: what time did to the match goes to everyone, the resumed question only to the returner.
+
+    Sending the resumed question to every player would show the others a duplicate `question`.
+    """
+    events = outcome.events
+    if events and isinstance(events[-1], engine.QuestionOpened):
+        publish(replace(outcome, events=events[:-1]))
+        if not any(isinstance(e, engine.QuestionOpened) for e in events[:-1]):  # else they just got it
+            publish(replace(outcome, events=events[-1:], recipients=[member_id]))
+    else:
+        publish(outcome)
+
+
 def drive(app, match_id: str) -> None:
     """Tick a match at its deadlines until it is over (a background task of the starting process)."""
+    waker = _wakers.setdefault(match_id, socketio.server.eio.create_event())
+    try:
+        _drive(app, match_id, waker)
+    finally:
+        _wakers.pop(match_id, None)
+
+
+def _drive(app, match_id: str, waker: Any) -> None:
     while True:
         with app.app_context():
             try:
@@ -134,7 +169,8 @@ def drive(app, match_id: str) -> None:
             wake = min(wake, bot_rules.next_move_at(match) or wake)  # demo bots answer on the server
             delay = (wake - play.now_ms(runtime.clock())) / 1000
         if delay > 0:
-            socketio.sleep(delay)
+            waker.wait(delay)  # woken early when an answer closes the question
+            waker.clear()
         with app.app_context():
             try:
                 tick_and_publish(match_id)
@@ -173,8 +209,8 @@ def register_play_namespace(sio: SocketIO) -> None:
         match_id = play.current_match_id(runtime.store(), user.id)
         if match_id is not None:  # back within the grace period: the open question, with its deadline
             with suppress(play.PlayError):  # the match expired meanwhile: nothing to resume
-                publish(play.reconnect(runtime.session(), runtime.store(), runtime.clock(), match_id, user.id,
-                                       runtime.board_updater()))
+                publish_resumed(play.reconnect(runtime.session(), runtime.store(), runtime.clock(), match_id,
+                                               user.id, runtime.board_updater()), user.id)
 
     @sio.on("disconnect", namespace=NAMESPACE)
     def _play_disconnect(*_reason):
@@ -203,6 +239,8 @@ def register_play_namespace(sio: SocketIO) -> None:
         outcome = play.answer(runtime.session(), runtime.store(), runtime.clock(), payload.match_id, user.id,
                               payload.index, payload.choice, runtime.board_updater())
         publish(outcome)
+        if any(isinstance(e, engine.QuestionClosed) for e in outcome.events):
+            wake_driver(payload.match_id)
         if not outcome.ok:
             return error(outcome.code, outcome.message)
         # No correctness here: the reveal tells everyone at once, after the question closes.

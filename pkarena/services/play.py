@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from pkarena.clock import Clock
 from pkarena.engine import match as engine
 from pkarena.engine import rules
+from pkarena.engine.bots import answer_time as bot_answer_time
 from pkarena.engine.bots import due as due_bot_moves
 from pkarena.engine.modes import MODES, Mode
 from pkarena.services import ledger
@@ -243,9 +244,9 @@ def tick(session: Session, store: Store, clock: Clock, match_id: str,
     """Let server time act: demo bots' answers that are due, deadlines, the next question, forfeits."""
     def step(match: engine.Match, now: int):
         events: list[engine.Event] = []
-        for move in due_bot_moves(match, now):  # a bot answers by its deadline even if the tick comes late
+        for move in due_bot_moves(match, now):  # at the bot's own time, even if this tick comes late
             if match.index == move.index and not match.closed:
-                events += match.answer(move.player, move.index, move.choice, min(now, match.deadline)).events
+                events += match.answer(move.player, move.index, move.choice, bot_answer_time(match, move)).events
         return "", events + match.tick(now), None
     return _apply(session, store, clock, match_id, step, on_commit)
 

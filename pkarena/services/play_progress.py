@@ -93,5 +93,6 @@ def history(session: Session, member_id: int, limit: int = HISTORY_LIMIT) -> lis
 def display_names(session: Session, player_ids: list[str]) -> dict[str, str]:
     """Display names of a match's seats (member ids as text); bot seats are called 机器人."""
     ids = [int(p) for p in player_ids if p.isdigit()]
-    found = dict(session.execute(select(Member.id, Member.display_name).where(Member.id.in_(ids)))) if ids else {}
+    rows = session.execute(select(Member.id, Member.display_name).where(Member.id.in_(ids))).all() if ids else []
+    found = {member_id: name for member_id, name in rows}
     return {p: found.get(int(p), p) if p.isdigit() else BOT_NAME for p in player_ids}

@@ -22,6 +22,7 @@ const state = {
 };
 
 function show(view) {
+  root.dataset.phase = view; // tests and CSS wait on the phase, never on time
   for (const section of root.querySelectorAll(".play-view")) section.hidden = section.dataset.view !== view;
 }
 
@@ -173,6 +174,7 @@ function onQuestion(q) {
   }
   state.matchId = q.match_id;
   state.index = q.index;
+  root.dataset.index = String(q.index);
   state.type = q.type;
   state.locked = false;
   state.mine = null;
@@ -186,6 +188,7 @@ function onQuestion(q) {
   renderChoices(q);
   paintScores();
   show("question");
+  window.scrollTo(0, 0);
   stopTimer();
   state.timer = setInterval(paintTimer, 100);
   paintTimer();
@@ -226,7 +229,9 @@ function onReveal(r) {
   }
   slot("status").textContent = "";
   slot("reveal").hidden = false;
+  root.dataset.phase = "reveal";
   paintScores();
+  slot("reveal").scrollIntoView({ block: "end" }); // the explanation sits below the options on a phone
 }
 
 function onEnd(end) {
