@@ -9,6 +9,7 @@ then `match.end`. Run: `python bench/pk_echo.py --port N --mode threading|gevent
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import threading
 
@@ -25,6 +26,7 @@ def build(mode: str, gap: float):
     waiting: list[str] = []
     rooms: dict[str, dict] = {}
     seat: dict[str, str] = {}
+    numbers = itertools.count(1)  # a fresh room per match: a member's old room must not hear the next one
 
     def question(room: str) -> None:
         state = rooms[room]
@@ -40,6 +42,7 @@ def build(mode: str, gap: float):
         if state["index"] >= QUESTIONS:
             sio.emit("match.end", {"match_id": room, "standings": []}, to=room, namespace="/play")
             rooms.pop(room, None)
+            sio.close_room(room, namespace="/play")
         else:
             question(room)
 
@@ -56,7 +59,7 @@ def build(mode: str, gap: float):
                 del waiting[:GROUP]
         if group is None:
             return {"ok": True, "status": "queued"}
-        room = f"echo-{group[0]}"
+        room = f"echo-{next(numbers)}"
         rooms[room] = {"index": 0, "answered": 0}
         for member in group:
             seat[member] = room

@@ -49,6 +49,13 @@ class QueueJoin(BaseModel):
     scope: Literal["company", "open"] = "company"
 
 
+class DuelAccept(BaseModel):
+    """`duel.accept`: the code of a 好友对战 invitation (from its link or QR)."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=64)
+
+
 class AnswerIn(BaseModel):
     """`answer`: a letter, letters, true/false or blank strings for question `index` of a match."""
 
@@ -266,3 +273,13 @@ def register_play_namespace(sio: SocketIO) -> None:
     def _queue_leave(user, _payload):
         matchmaking.leave(runtime.store(), user.id)
         return {"ok": True}
+
+    @sio.on("duel.accept", namespace=NAMESPACE)
+    @acked(DuelAccept)
+    def _duel_accept(user, payload: DuelAccept):
+        # The host waits on the duel page, connected to /play and so in their member room: `match.start`
+        # reaches both players through `publish`, wherever each one is connected.
+        pair = matchmaking.accept(runtime.store(), payload.code, user.id)
+        match, outcome = play.start(runtime.session(), runtime.store(), runtime.clock(), "pk1v1",
+                                    [int(m) for m in pair])
+        return {**_started(match, outcome), "status": "matched"}

@@ -20,6 +20,7 @@ NOT_QUEUED = "NOT_QUEUED"
 INVITE_UNKNOWN = "INVITE_UNKNOWN"
 INVITE_TAKEN = "INVITE_TAKEN"
 SELF_INVITE = "SELF_INVITE"
+IN_MATCH = "IN_MATCH"
 MESSAGES = {
     ALREADY_QUEUED: "你已在排队中，请先退出当前队列",
     UNKNOWN_MODE: "没有这种对战模式",
@@ -27,6 +28,7 @@ MESSAGES = {
     INVITE_UNKNOWN: "邀请已失效或不存在",
     INVITE_TAKEN: "邀请已被其他同事接受",
     SELF_INVITE: "不能接受自己发出的邀请",
+    IN_MATCH: "你或邀请你的同事正在对局中，请稍后再试",
 }
 
 
@@ -137,15 +139,25 @@ def invite(store: Store, host_id: int | str, now_ms: int) -> Invitation:
             return Invitation(code, str(host_id))
 
 
+def invitation(store: Store, code: str) -> dict | None:
+    """An open invitation (`{"host","at"}`), or None when unknown, expired or accepted."""
+    return store.state_get(keys.duel_invite_key(code))
+
+
 def accept(store: Store, code: str, guest_id: int | str) -> list[str]:
     """Accept an invitation: the [host, guest] pair of a 1v1; only the first colleague gets it."""
     guest = str(guest_id)
-    offer = store.state_get(keys.duel_invite_key(code))
+    claim = keys.duel_claim_key(code)
+    if store.hash_get(claim, "guest") is not None:  # accepted before (the offer itself is gone by now)
+        raise MatchmakingError(INVITE_TAKEN)
+    offer = invitation(store, code)
     if offer is None:
         raise MatchmakingError(INVITE_UNKNOWN)
     if offer["host"] == guest:
         raise MatchmakingError(SELF_INVITE)
-    claim = keys.duel_claim_key(code)
+    # Checked before the claim, so an invitation survives while its host finishes another match.
+    if any(store.state_get(keys.playing_member_key(m)) is not None for m in (offer["host"], guest)):
+        raise MatchmakingError(IN_MATCH)
     if not store.hash_set_if_absent(claim, "guest", guest):
         raise MatchmakingError(INVITE_TAKEN)
     store.expire(claim, keys.DUEL_INVITE_TTL)

@@ -1,14 +1,22 @@
-"""The member's play pages (phone): the lobby with today's progress, the game screen, my match history."""
+"""The member's play pages (phone): the lobby with today's progress, the game screen, my match history.
+
+好友对战 (a 1v1 by invitation): `POST /play/duel/new` creates an invitation and sends the host to the game
+screen in duel mode, which shows the link and its QR code while the host's socket sits in their member room.
+The colleague opens `/play/duel/<code>`, taps 接受挑战 and lands on the same screen, whose socket emits
+`duel.accept {"code"}`; the server starts a normal pk1v1 match (same rules, ledger awards) and `match.start`
+reaches both member rooms. No extra waiting event is needed: being connected to /play is the waiting.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import play, play_progress
+from pkarena.services import matchmaking, play, play_progress
+from pkarena.web.admin.invites import qr_svg
 
 bp = Blueprint("play", __name__)
 
@@ -16,6 +24,7 @@ MODE_LABELS = {"daily": _l("每日答题"), "challenge": _l("挑战答题"), "pk
 REASON_LABELS = {"daily_cap": _l("今日该项积分已达上限"), "match_limit": _l("今日对战积分已达上限"),
                  "bot": _l("与机器人对战不计分"), "forfeited": _l("中途退出，本场不计分")}
 SCOPES = ("company", "open")
+DUEL_LABEL = _l("好友对战")
 
 
 @bp.route("/play")
@@ -31,13 +40,15 @@ def lobby():
 def match():
     """The single-page game screen of `?mode=` (daily, challenge, pk1v1, pk4) and `?scope=` for PK."""
     mode = request.args.get("mode", "daily")
-    if mode not in MODE_LABELS:
-        mode = "daily"
-    scope = request.args.get("scope", "company")
     store, clock = runtime.store(), runtime.clock()
     # Seated in a match already (a reload): the connect handler re-sends the open question, so the page
     # must not start or queue again.
     seated = play.current_match_id(store, current_user.id) is not None
+    if mode == "duel":
+        return _duel_screen(request.args.get("code", ""), seated)
+    if mode not in MODE_LABELS:
+        mode = "daily"
+    scope = request.args.get("scope", "company")
     daily_done = False
     if mode == "daily" and not seated:
         try:
@@ -55,3 +66,34 @@ def history():
     records = play_progress.history(runtime.session(), current_user.id)
     return render_template("play/history.html", records=records, labels=MODE_LABELS, reasons=REASON_LABELS,
                            clock=runtime.clock())
+
+
+def _duel_screen(code: str, seated: bool):
+    """The game screen in duel mode: the host waits with the link and QR; anyone else accepts on connect."""
+    if not code or len(code) > 64:
+        abort(404)
+    offer = matchmaking.invitation(runtime.store(), code)
+    host = offer is not None and offer["host"] == str(current_user.id)
+    url = url_for("play.duel", code=code, _external=True)
+    return render_template("play/game.html", mode="duel", scope="company", label=DUEL_LABEL, seated=seated,
+                           daily_done=False, labels=MODE_LABELS, code=code, duel_role="host" if host else "guest",
+                           invite_url=url, qr=qr_svg(url) if host else None)
+
+
+@bp.route("/play/duel/new", methods=["POST"])
+@require("member")
+def duel_new():
+    """Create a 好友对战 invitation and wait for the colleague on the duel screen."""
+    invitation = matchmaking.invite(runtime.store(), current_user.id, play.now_ms(runtime.clock()))
+    return redirect(url_for("play.match", mode="duel", code=invitation.code))
+
+
+@bp.route("/play/duel/<code>")
+@require("member")
+def duel(code: str):
+    """The invitation link: who invites, and an 接受挑战 button (the host is sent to their waiting screen)."""
+    offer = matchmaking.invitation(runtime.store(), code)
+    if offer is not None and offer["host"] == str(current_user.id):
+        return redirect(url_for("play.match", mode="duel", code=code))
+    host = play_progress.display_names(runtime.session(), [offer["host"]])[offer["host"]] if offer else None
+    return render_template("play/duel.html", code=code, host=host), 200 if offer else 404

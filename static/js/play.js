@@ -268,7 +268,11 @@ function start() {
     if (!reply.ok) { fail(reply.error.message); return; }
     if (reply.status === "queued" && state.index < 0) show("waiting");
   };
-  if (mode === "daily" || mode === "challenge") socket.emit(`${mode}.start`, {}, ack);
+  if (mode === "duel") {
+    // 好友对战: the host waits in their member room; the colleague's accept starts the match for both.
+    if (root.dataset.duel === "host") show("waiting");
+    else socket.emit("duel.accept", { code: root.dataset.code }, ack);
+  } else if (mode === "daily" || mode === "challenge") socket.emit(`${mode}.start`, {}, ack);
   else socket.emit("queue.join", { mode, scope: root.dataset.scope }, ack);
 }
 
@@ -287,6 +291,6 @@ socket.on("reveal", onReveal);
 socket.on("match.end", onEnd);
 
 root.querySelector("[data-action=submit]").addEventListener("click", submit);
-root.querySelector("[data-action=cancel]").addEventListener("click", () => {
+root.querySelector("[data-action=cancel]")?.addEventListener("click", () => {
   socket.emit("queue.leave", {}, () => { window.location.href = root.dataset.lobby; });
 });

@@ -106,7 +106,7 @@ def test_an_accepted_invitation_pairs_host_and_guest_once(store) -> None:
     assert mm.accept(store, offer.code, 2) == ["1", "2"]
     with pytest.raises(mm.MatchmakingError) as late:
         mm.accept(store, offer.code, 3)
-    assert late.value.code == mm.INVITE_UNKNOWN
+    assert late.value.code == mm.INVITE_TAKEN  # the claim outlives the offer: "already accepted", not "unknown"
 
 
 def test_two_colleagues_racing_for_one_invitation_get_one_match(store) -> None:

@@ -9,6 +9,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Each module adds its routes to bp when imported.
 from pkarena.web.admin import (  # noqa: E402,F401
     audit,
+    boards,
     dashboard,
     helpers,
     invites,

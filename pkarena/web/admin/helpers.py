@@ -83,6 +83,7 @@ NAV = [
     ("admin.pairing_list", _l("结对共建"), "admin.pairing_"),
     ("admin.joint_group_list", _l("联合组"), "admin.joint_group_"),
     ("admin.points_page", _l("积分制"), "admin.points_"),
+    ("admin.board_page", _l("排行榜"), "admin.board_"),
     ("admin.snapshot_list", _l("月度快照"), "admin.snapshot_"),
     ("admin.screen_list", _l("办公室大屏"), "admin.screen_"),
     ("qb.question_list", _l("题库"), "qb."),
