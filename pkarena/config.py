@@ -31,6 +31,8 @@ class Config:
     BABEL_DEFAULT_LOCALE: str = "zh_CN"
     BABEL_DEFAULT_TIMEZONE: str = "Asia/Shanghai"
     LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
+    # 积分制 categories organizers choose from (env: comma-separated).
+    MANUAL_CATEGORIES: tuple[str, ...] = ("思想学习", "履职尽责", "攻坚克难")
     WTF_CSRF_ENABLED: bool = True
     MAX_CONTENT_LENGTH: int = 16 * 1024 * 1024
     IMPORT_MAX_ROWS: int = 20000
@@ -55,6 +57,8 @@ class Config:
                 values[f.name] = raw.lower() in ("1", "true", "yes", "on")
             elif f.type in ("int",):
                 values[f.name] = int(raw)
+            elif f.type.startswith("tuple"):
+                values[f.name] = tuple(part.strip() for part in raw.replace("，", ",").split(",") if part.strip())
             else:
                 values[f.name] = raw
         values.update(overrides)

@@ -141,14 +141,15 @@ def award(
 
 def manual_award(session: Session, clock: Clock, *, actor_id: int, member_ids: list[int], points: int,
                  category: str, reason: str, request_id: str,
-                 on_commit: EntryListener | None = None) -> list[AwardResult]:
+                 on_commit: EntryListener | None = None,
+                 categories: tuple[str, ...] = rules_mod.MANUAL_CATEGORIES) -> list[AwardResult]:
     """积分制: an organizer awards `points` to several members; `request_id` makes a resubmit a no-op."""
     if not reason.strip():
         raise LedgerError("a reason is required")
     if points == 0:
         raise LedgerError("points must not be zero")
-    if category not in rules_mod.MANUAL_CATEGORIES:
-        raise LedgerError(f"unknown category {category!r}; expected one of {rules_mod.MANUAL_CATEGORIES}")
+    if category not in categories:
+        raise LedgerError(f"unknown category {category!r}; expected one of {categories}")
     return [
         award(session, clock, member_id=m, source="manual", source_ref=f"{request_id}", outcome={"points": points},
               actor_id=actor_id, category=category, note=reason.strip(), on_commit=on_commit)

@@ -42,19 +42,20 @@ def split_note(note: str | None) -> tuple[str, str]:
 
 def award(session: Session, clock: Clock, *, actor_id: int, member_ids: list[int], points: int, category: str,
           reason: str, evidence: str | None, request_id: str,
-          on_commit: ledger.EntryListener | None = None) -> list[ledger.AwardResult]:
+          on_commit: ledger.EntryListener | None = None,
+          categories: tuple[str, ...] = MANUAL_CATEGORIES) -> list[ledger.AwardResult]:
     """Award positive points to members (already checked to be in the actor's scope); resubmits are no-ops."""
     if not member_ids:
         raise ManualPointsError("请至少选择一名成员")
     if not 1 <= points <= MAX_POINTS:
         raise ManualPointsError(f"积分须在 1–{MAX_POINTS} 之间；扣减请对原记录使用“更正”")
-    if category not in MANUAL_CATEGORIES:
+    if category not in categories:
         raise ManualPointsError("请选择积分类别")
     if not request_id.strip():
         raise ManualPointsError("表单缺少请求编号，请刷新页面后重试")
     return ledger.manual_award(session, clock, actor_id=actor_id, member_ids=sorted(set(member_ids)), points=points,
                                category=category, reason=compose_note(reason, evidence),
-                               request_id=request_id.strip(), on_commit=on_commit)
+                               request_id=request_id.strip(), on_commit=on_commit, categories=categories)
 
 
 def correct(session: Session, clock: Clock, *, actor_id: int, entry: LedgerEntry, points: int, reason: str,

@@ -159,3 +159,11 @@ def test_trend_counts_points_per_day_and_their_running_total(client, session, cl
     daily = [0] * 24 + [2, 5]
     assert f'"daily": {daily}'.replace(" ", "") in page.replace(" ", "")
     assert '"cumulative":' in page and "本月合计 7 分" in page
+
+
+def test_manual_categories_come_from_the_config(monkeypatch):
+    from pkarena.config import Config
+
+    monkeypatch.setenv("MANUAL_CATEGORIES", "思想学习，志愿服务, 创新创效")
+    assert Config.from_env().MANUAL_CATEGORIES == ("思想学习", "志愿服务", "创新创效")
+    assert Config().MANUAL_CATEGORIES == ("思想学习", "履职尽责", "攻坚克难")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +15,6 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from pkarena import runtime
 from pkarena.authz import managed_path, require
-from pkarena.engine.rules import MANUAL_CATEGORIES
 from pkarena.models import LedgerEntry
 from pkarena.services import manual_points, members
 from pkarena.web.admin import bp
@@ -72,9 +71,13 @@ class CorrectionForm(FlaskForm):
     request_id = HiddenField(validators=[DataRequired(message=_l("表单已过期，请刷新页面后重试")), Length(max=64)])
 
 
+def _categories() -> tuple[str, ...]:
+    return tuple(current_app.config["MANUAL_CATEGORIES"])
+
+
 def _award_form(**data) -> AwardForm:
     form = AwardForm(**data)
-    form.category.choices = [(c, c) for c in MANUAL_CATEGORIES]
+    form.category.choices = [(c, c) for c in _categories()]
     return form
 
 
@@ -110,7 +113,8 @@ def points_award():
         results = manual_points.award(
             runtime.session(), runtime.clock(), actor_id=current_user.id, member_ids=[m.id for m in chosen],
             points=form.points.data, category=form.category.data, reason=form.reason.data,
-            evidence=form.evidence.data, request_id=form.request_id.data, on_commit=runtime.board_updater())
+            evidence=form.evidence.data, request_id=form.request_id.data, on_commit=runtime.board_updater(),
+            categories=_categories())
     except manual_points.ManualPointsError as exc:
         flash(_(str(exc)), "error")
         return redirect(url_for("admin.points_page"))
@@ -129,7 +133,7 @@ def points_entries():
     """Manual entries and corrections of a month in the managed subtree, with a correction form per entry."""
     filters = EntryFilterForm(request.args)
     filters.org.choices = [(0, _("全部组织")), *org_choices(scoped_orgs())]
-    filters.category.choices = [("", _("全部类别")), *((c, c) for c in MANUAL_CATEGORIES),
+    filters.category.choices = [("", _("全部类别")), *((c, c) for c in _categories()),
                                 (manual_points.CORRECTIONS, _("积分更正"))]
     filters.validate()
     month = filters.month.data if MONTH_RE.match(filters.month.data or "") else runtime.clock().month_key()
