@@ -55,8 +55,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, stor
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)
-    socketio.init_app(app, message_queue=config.SOCKETIO_MESSAGE_QUEUE, cors_allowed_origins=[],
-                      async_mode=config.SOCKETIO_ASYNC_MODE)
+    # Default CORS policy: only the page's own origin may open a socket with the session cookie.
+    socketio.init_app(app, message_queue=config.SOCKETIO_MESSAGE_QUEUE, async_mode=config.SOCKETIO_ASYNC_MODE)
 
     from pkarena.web import register_blueprints
 
