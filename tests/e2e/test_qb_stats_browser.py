@@ -52,7 +52,8 @@ def test_organizer_sees_the_statistics_table_and_the_scatter(demo_server, deskto
     page.goto("/qb/stats/")
     scatter = page.locator("[data-testid=qb-scatter]")
     page.wait_for_function("document.getElementById('qb-scatter').dataset.drawn === 'true'")
-    assert int(scatter.get_attribute("data-points")) == 5
+    # Other e2e tests share this demo server and may have answered questions too: at least our five.
+    assert int(scatter.get_attribute("data-points")) >= 5
     canvas = scatter.locator("canvas").first
     box = canvas.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 200
@@ -71,7 +72,10 @@ def test_organizer_sees_the_statistics_table_and_the_scatter(demo_server, deskto
     header = page.locator("th", has_text="作答次数")
     header.click()
     header.click()
-    assert page.locator("#stats-table tbody tr").first.get_attribute("data-attempts") == str(PLAYERS)
+    attempts = [int(a or 0) for a in page.locator("#stats-table tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.attempts)")]
+    assert attempts[0] == max(attempts) >= PLAYERS
+    assert attempts[:5] == sorted(attempts[:5], reverse=True)
     flagged.click()
     assert page.locator("#qb-bars").get_attribute("data-question") == str(question_ids[4])
     page.evaluate("window.scrollTo(0, 0)")
