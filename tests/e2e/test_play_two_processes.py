@@ -75,7 +75,13 @@ def redis_url() -> str:
     """The Redis database of this test run, flushed first (both processes share it)."""
     import redis
 
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    # Not the worker's own database (15, 14, … counting down): other tests flush those before each
+    # test, which would wipe this match's live state mid-game. Eight below, one per xdist worker.
+    base = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    head, _, number = base.rpartition("/")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker.startswith("gw") else 0
+    url = f"{head}/{max((int(number) if number.isdigit() else 15) - 8 - index, 0)}"
     try:
         redis.Redis.from_url(url).flushdb()
     except redis.RedisError as exc:
