@@ -15,6 +15,9 @@ def register_blueprints(app: Flask) -> None:
     for module in (main, auth, api, invites, admin, qb_stats, member, screen, qb, snapshots, play):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
+    from pkarena.web.labels import register_label_globals
+
+    register_label_globals(app)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

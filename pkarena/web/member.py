@@ -11,16 +11,11 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import require
 from pkarena.services import member_points
+from pkarena.web.labels import REASON_LABELS, SOURCE_LABELS
 
 bp = Blueprint("member", __name__)
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-SOURCE_LABELS = {
-    "daily": _l("每日答题"), "challenge": _l("挑战答题"), "pk1v1": _l("双人对战"), "pk4": _l("四人赛"),
-    "live": _l("现场PK"), "manual": _l("积分制"), "adjustment": _l("积分更正"),
-}
-REASON_LABELS = {"daily_cap": _l("今日该项积分已达上限"), "match_limit": _l("今日计分场次已满"),
-                 "bot": _l("与机器人对战不计分")}
 SCOPE_LABELS = {"company": _l("公司"), "branch": _l("支部"), "group": _l("小组"), "pairing": _l("结对共建"),
                 "joint_group": _l("联合组")}
 

@@ -17,12 +17,11 @@ from pkarena import runtime
 from pkarena.authz import require
 from pkarena.services import matchmaking, play, play_progress
 from pkarena.web.admin.invites import qr_svg
+from pkarena.web.labels import REASON_LABELS
 
 bp = Blueprint("play", __name__)
 
 MODE_LABELS = {"daily": _l("每日答题"), "challenge": _l("挑战答题"), "pk1v1": _l("双人对战"), "pk4": _l("四人赛")}
-REASON_LABELS = {"daily_cap": _l("今日该项积分已达上限"), "match_limit": _l("今日对战积分已达上限"),
-                 "bot": _l("与机器人对战不计分"), "forfeited": _l("中途退出，本场不计分")}
 SCOPES = ("company", "open")
 DUEL_LABEL = _l("好友对战")
 
