@@ -3,12 +3,21 @@
 Every player joins the room of their own member id on connect; match events go to each player's
 room, because with a message queue a process can emit to a room anywhere but can only put its own
 clients into rooms. The process that starts a match drives its deadlines (a background task that
-sleeps until the next deadline and ticks); a tick of another process is harmless (the match lease
-serialises them and a deadline closes a question once).
+sleeps until the next tick the match needs); a tick of another process is harmless (the match lease
+serialises them and a deadline closes a question once). An answer is acked as soon as the match
+state is saved: the database writes of the question it closes (answer log, and the ledger at the
+end) are left pending in the state and done by the driver, which then sends `match.end`.
+
+Every process also runs a watchdog: the Store keeps every unfinished match on a schedule of its next
+tick, and a match more than `STALL_MS` overdue has lost its driver (its process died), so the first
+watchdog to take the match's rescue lease starts a new driver for it.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
@@ -22,13 +31,18 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, Valida
 
 from pkarena import runtime
 from pkarena.authz import AccessDenied, check
-from pkarena.engine import bots as bot_rules
 from pkarena.engine import match as engine
 from pkarena.extensions import socketio
 from pkarena.realtime import socket_user
 from pkarena.services import matchmaking, play, play_progress
+from pkarena.store import keys
 
 NAMESPACE = "/play"
+STALL_MS = 2000  # a live driver ticks within milliseconds of the schedule; this late, it is gone
+WATCHDOG_EVERY_S = 1.0
+RESCUE_LEASE_TTL = 10.0  # one process restarts a stalled match; if that driver dies too, another may in 10 s
+DRIVER_RETRY_S = 1.0  # a failed tick (database hiccup) is tried again after this
+log = logging.getLogger(__name__)
 INVALID = "INVALID_PAYLOAD"
 INVALID_MESSAGE = "请求格式不正确"
 
@@ -167,13 +181,11 @@ def _drive(app, match_id: str, waker: Any) -> None:
     while True:
         with app.app_context():
             try:
-                match = play.load(runtime.store(), match_id)
+                wake = play.next_tick(runtime.store(), runtime.clock(), match_id)
             except play.PlayError:
                 return
-            if match.over:
+            if wake is None:
                 return
-            wake = match.deadline + 1 if not match.closed else (match.next_open_at or match.deadline)
-            wake = min(wake, bot_rules.next_move_at(match) or wake)  # demo bots answer on the server
             delay = (wake - play.now_ms(runtime.clock())) / 1000
         if delay > 0:
             waker.wait(delay)  # woken early when an answer closes the question
@@ -184,6 +196,9 @@ def _drive(app, match_id: str, waker: Any) -> None:
             except play.PlayError as exc:
                 if exc.code != play.BUSY:  # another process is mutating it right now: look again
                     return
+            except Exception:  # the database failed mid-settlement: nothing was saved, so retrying is safe
+                log.exception("tick of match %s failed", match_id)
+                socketio.sleep(DRIVER_RETRY_S)
 
 
 def tick_and_publish(match_id: str) -> play.Outcome:
@@ -196,6 +211,39 @@ def tick_and_publish(match_id: str) -> play.Outcome:
 def start_driver(match_id: str) -> None:
     """Start the deadline driver for a match (tests replace this to tick by hand)."""
     socketio.start_background_task(drive, current_app._get_current_object(), match_id)
+
+
+def rescue_stalled() -> list[str]:
+    """Start drivers here for matches nobody drives any more (needs an app context); the ids started."""
+    store, rescued = runtime.store(), []
+    for match_id in play.stalled(store, runtime.clock(), STALL_MS):
+        if match_id in _wakers:  # driven here, just late (a busy process): a second driver would not help
+            continue
+        if store.lease_acquire(keys.match_rescue_key(match_id), uuid.uuid4().hex, RESCUE_LEASE_TTL):
+            start_driver(match_id)
+            rescued.append(match_id)
+    return rescued
+
+
+_watching = threading.Event()
+
+
+def _watchdog(app) -> None:
+    while True:
+        socketio.sleep(WATCHDOG_EVERY_S)
+        with app.app_context():
+            try:
+                for match_id in rescue_stalled():
+                    log.warning("match %s had no driver; driving it here", match_id)
+            except Exception:  # a Store hiccup must not end the loop; the next round retries
+                log.exception("play watchdog failed")
+
+
+def start_watchdog() -> None:
+    """Start this process's watchdog once (not under TESTING: tests call `rescue_stalled` by hand)."""
+    if not current_app.config["TESTING"] and not _watching.is_set():
+        _watching.set()
+        socketio.start_background_task(_watchdog, current_app._get_current_object())
 
 
 def _started(match: engine.Match, outcome: play.Outcome) -> dict[str, Any]:
@@ -213,6 +261,7 @@ def register_play_namespace(sio: SocketIO) -> None:
     def _play_connect(auth=None):
         user = socket_user("member")
         join_room(member_room(user.id))
+        start_watchdog()
         match_id = play.current_match_id(runtime.store(), user.id)
         if match_id is not None:  # back within the grace period: the open question, with its deadline
             with suppress(play.PlayError):  # the match expired meanwhile: nothing to resume
@@ -243,10 +292,11 @@ def register_play_namespace(sio: SocketIO) -> None:
     @sio.on("answer", namespace=NAMESPACE)
     @acked(AnswerIn)
     def _answer(user, payload: AnswerIn):
+        # Acked before the database writes: the driver settles what this answer closed (and sends match.end).
         outcome = play.answer(runtime.session(), runtime.store(), runtime.clock(), payload.match_id, user.id,
-                              payload.index, payload.choice, runtime.board_updater())
+                              payload.index, payload.choice, settle_now=False)
         publish(outcome)
-        if any(isinstance(e, engine.QuestionClosed) for e in outcome.events):
+        if outcome.unsettled or any(isinstance(e, engine.QuestionClosed) for e in outcome.events):
             wake_driver(payload.match_id)
         if not outcome.ok:
             return error(outcome.code, outcome.message)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
 from pkarena.engine import match as engine
-from pkarena.engine import rules
 from pkarena.engine.bots import answer_time as bot_answer_time
 from pkarena.engine.bots import due as due_bot_moves
+from pkarena.engine.bots import next_move_at as next_bot_move_at
 from pkarena.engine.modes import MODES, Mode
 from pkarena.services import ledger
+from pkarena.services.settlement import Award, from_pending, needs_settling, settle, to_pending
 from pkarena.store import keys
 from pkarena.store.base import Store
-from question_bank.answers import record_answer
 from question_bank.models import AnswerLog, Category, Question, QuestionVersion
 from question_bank.selection import Candidate, Quota, Seen, SelectionError, SelectionRule, draw
 from question_bank.types import count_blanks
@@ -45,8 +45,6 @@ MESSAGES = {
     BUSY: "服务器繁忙，请重试",
     NOT_ENOUGH_QUESTIONS: "题库中可用题目不足，暂时无法开始",
 }
-MODE_LABELS = {"daily": "每日答题", "challenge": "挑战答题", "pk1v1": "对战", "pk4": "对战"}
-FORFEITED = "forfeited"
 
 
 class PlayError(Exception):
@@ -58,17 +56,6 @@ class PlayError(Exception):
 
 
 @dataclass(frozen=True)
-class Award:
-    """What one member got at the end, and why it may be less than the result asked for."""
-
-    member_id: int
-    points: int
-    requested: int
-    reason: str
-    message: str
-
-
-@dataclass(frozen=True)
 class Outcome:
     """Events to emit (in order), the refusal code if any, and awards when the match ended."""
 
@@ -77,6 +64,7 @@ class Outcome:
     awards: dict[int, Award] = field(default_factory=dict)
     answer: engine.Answer | None = None
     recipients: list[int] = field(default_factory=list)  # the human players, who get every event
+    unsettled: bool = False  # closed questions or the end wait for `settle_pending` (answers ack first)
 
     @property
     def ok(self) -> bool:
@@ -87,18 +75,6 @@ class Outcome:
     def message(self) -> str:
         """The Chinese message of the refusal ("" if accepted)."""
         return MESSAGES.get(self.code, "")
-
-
-def reason_text(source: str, reason: str) -> str:
-    """A sentence for an award reason code, e.g. "今日对战积分已达上限"."""
-    label = MODE_LABELS.get(source, source)
-    return {
-        rules.REASON_OK: "",
-        rules.REASON_DAILY_CAP: f"今日{label}积分已达上限",
-        rules.REASON_MATCH_LIMIT: f"今日计分的{label}场次已满，本场不计分",
-        rules.REASON_BOT: "机器人不计积分",
-        FORFEITED: "中途退出，本场不计分",
-    }.get(reason, reason)
 
 
 def now_ms(clock: Clock) -> int:
@@ -173,14 +149,51 @@ def _locked(store: Store, match_id: str) -> Iterator[None]:
 
 def load(store: Store, match_id: str) -> engine.Match:
     """The match as stored, or PlayError(NO_MATCH)."""
+    return _load(store, match_id)[0]
+
+
+def _load(store: Store, match_id: str) -> tuple[engine.Match, list[dict]]:
     state = store.state_get(keys.match_state_key(match_id))
     if state is None:
         raise PlayError(NO_MATCH)
-    return engine.Match.from_state(state)
+    return engine.Match.from_state(state), state.get("pending", [])
 
 
-def _save(store: Store, match: engine.Match) -> None:
-    store.state_set(keys.match_state_key(match.match_id), match.to_state(), keys.MATCH_STATE_TTL)
+def next_tick_at(match: engine.Match, pending: list[dict], now: int) -> int | None:
+    """Server ms at which the match next needs a tick (None: over and settled, nothing left to do)."""
+    if pending:
+        return now  # settle as soon as a driver looks
+    if match.over:
+        return None
+    wake = match.deadline + 1 if not match.closed else (match.next_open_at or match.deadline)
+    if match.away_since:  # a forfeit is due when the grace period runs out, even mid-question
+        wake = min(wake, min(match.away_since.values()) + match.mode.grace_ms)
+    return min(wake, next_bot_move_at(match) or wake)
+
+
+def _save(store: Store, match: engine.Match, pending: list[dict], now: int) -> None:
+    store.state_set(keys.match_state_key(match.match_id), {**match.to_state(), "pending": pending},
+                    keys.MATCH_STATE_TTL)
+    at = next_tick_at(match, pending, now)
+    if at is None:
+        store.schedule_remove(keys.match_schedule_key(), match.match_id)
+    else:
+        store.schedule_set(keys.match_schedule_key(), match.match_id, at)
+
+
+def next_tick(store: Store, clock: Clock, match_id: str) -> int | None:
+    """When a stored match next needs a tick (server ms; None when done); a vanished match leaves the schedule."""
+    try:
+        match, pending = _load(store, match_id)
+    except PlayError:
+        store.schedule_remove(keys.match_schedule_key(), match_id)
+        raise
+    return next_tick_at(match, pending, now_ms(clock))
+
+
+def stalled(store: Store, clock: Clock, late_ms: int, limit: int = 100) -> list[str]:
+    """Matches whose next tick is more than `late_ms` overdue: nobody is driving them."""
+    return store.schedule_due(keys.match_schedule_key(), now_ms(clock) - late_ms, limit)
 
 
 def _humans(match: engine.Match) -> list[int]:
@@ -205,7 +218,7 @@ def start(session: Session, store: Store, clock: Clock, mode_name: str, member_i
         players += [engine.Player(str(b), bot=True) for b in bot_ids or ()]
         match = engine.Match(match_id, shape, players, public, secrets)
         events = match.start(now_ms(clock))
-        _save(store, match)
+        _save(store, match, [], now_ms(clock))
         for member in member_ids:
             store.state_set(keys.playing_member_key(member), {"match_id": match_id}, keys.MATCH_STATE_TTL)
     return match, Outcome(events, recipients=_humans(match))
@@ -218,30 +231,44 @@ def start_daily(session: Session, store: Store, clock: Clock, member_id: int) ->
 
 def _apply(session: Session, store: Store, clock: Clock, match_id: str,
            step: Callable[[engine.Match, int], tuple[str, list[engine.Event], engine.Answer | None]],
-           on_commit: ledger.EntryListener | None) -> Outcome:
+           on_commit: ledger.EntryListener | None, *, settle_now: bool = True) -> Outcome:
     with _locked(store, match_id):
-        match = load(store, match_id)
+        match, pending = _load(store, match_id)
+        earlier = [from_pending(entry) for entry in pending]
         code, events, scored = step(match, now_ms(clock))
-        # The ledger and the answer log first: if they fail, the state is not saved and a retry is safe.
-        awards = settle(session, clock, match, events, on_commit)
-        _save(store, match)
-        if match.over:
+        pending = pending + [to_pending(e) for e in events if needs_settling(e)]
+        awards: dict[int, Award] = {}
+        if settle_now and pending:
+            # The answer log and the ledger first: if they fail, the state is not saved and a retry is safe.
+            awards = settle(session, clock, match_id, set(_humans(match)),
+                            earlier + [e for e in events if needs_settling(e)], on_commit)
+            pending = []
+        _save(store, match, pending, now_ms(clock))
+        if match.over and not pending:
             store.delete(*(keys.playing_member_key(m) for m in _humans(match)))
-    return Outcome(events, code, awards, scored, _humans(match))
+    if settle_now:  # an end settled now but reached earlier is announced now, with its awards
+        events = [e for e in earlier if isinstance(e, engine.MatchEnded)] + events
+    else:  # `match.end` carries the awards, so it waits for the settlement
+        events = [e for e in events if not (isinstance(e, engine.MatchEnded) and needs_settling(e))]
+    return Outcome(events, code, awards, scored, _humans(match), unsettled=bool(pending))
 
 
 def answer(session: Session, store: Store, clock: Clock, match_id: str, member_id: int, index: int, choice: Any,
-           on_commit: ledger.EntryListener | None = None) -> Outcome:
-    """Score one answer at server time; refused answers carry a code and change nothing."""
+           on_commit: ledger.EntryListener | None = None, *, settle_now: bool = True) -> Outcome:
+    """Score one answer at server time; refused answers carry a code and change nothing.
+
+    With `settle_now=False` (the socket handler, which acks first) the database writes of a question
+    this answer closes are left pending for the next `tick`, and `match.end` is announced by that tick.
+    """
     def step(match: engine.Match, now: int):
         result = match.answer(str(member_id), index, choice, now)
         return result.code, result.events, result.answer
-    return _apply(session, store, clock, match_id, step, on_commit)
+    return _apply(session, store, clock, match_id, step, on_commit, settle_now=settle_now)
 
 
 def tick(session: Session, store: Store, clock: Clock, match_id: str,
          on_commit: ledger.EntryListener | None = None) -> Outcome:
-    """Let server time act: demo bots' answers that are due, deadlines, the next question, forfeits."""
+    """Let server time act: settle what answers left pending, demo bots' moves, deadlines, forfeits."""
     def step(match: engine.Match, now: int):
         events: list[engine.Event] = []
         for move in due_bot_moves(match, now):  # at the bot's own time, even if this tick comes late
@@ -260,9 +287,9 @@ def current_match_id(store: Store, member_id: int) -> str | None:
 def disconnect(store: Store, clock: Clock, match_id: str, member_id: int) -> None:
     """A player's connection dropped: the grace period starts."""
     with _locked(store, match_id):
-        match = load(store, match_id)
+        match, pending = _load(store, match_id)
         match.disconnect(str(member_id), now_ms(clock))
-        _save(store, match)
+        _save(store, match, pending, now_ms(clock))
 
 
 def reconnect(session: Session, store: Store, clock: Clock, match_id: str, member_id: int,
@@ -273,45 +300,3 @@ def reconnect(session: Session, store: Store, clock: Clock, match_id: str, membe
             return engine.NOT_IN_MATCH, [], None
         return "", match.reconnect(str(member_id), now), None
     return _apply(session, store, clock, match_id, step, on_commit)
-
-
-# --- answer log and awards -----------------------------------------------------------------------------
-def settle(session: Session, clock: Clock, match: engine.Match, events: list[engine.Event],
-           on_commit: ledger.EntryListener | None = None) -> dict[int, Award]:
-    """Log every closed question's answers (misses too) and award the end; both are idempotent."""
-    humans = set(_humans(match))
-    logged = False
-    for event in events:
-        if isinstance(event, engine.QuestionClosed):
-            for player, got in event.results.items():
-                if player.isdigit() and int(player) in humans:
-                    # The answer's own server time; a miss is logged at the close.
-                    at_ms = event.closed_at if got.elapsed_ms is None else event.opened_at + got.elapsed_ms
-                    at = datetime.fromtimestamp(at_ms / 1000, UTC)
-                    record_answer(session, question_version_id=event.version_id, member_id=int(player),
-                                  match_ref=match.match_id, choice=got.choice, correct=got.correct,
-                                  elapsed_ms=got.elapsed_ms, answered_at=at)
-                    logged = True
-    if logged:
-        session.commit()
-    ended = next((e for e in events if isinstance(e, engine.MatchEnded) and not e.aborted), None)
-    return award_end(session, clock, ended, humans, on_commit) if ended else {}
-
-
-def award_end(session: Session, clock: Clock, ended: engine.MatchEnded, humans: set[int],
-              on_commit: ledger.EntryListener | None = None) -> dict[int, Award]:
-    """Award every human player through the ledger (key: mode, match id, member); repeats change nothing."""
-    awards: dict[int, Award] = {}
-    for standing in ended.standings:
-        if not standing.player.isdigit() or int(standing.player) not in humans:
-            continue
-        member_id = int(standing.player)
-        if standing.forfeited:
-            awards[member_id] = Award(member_id, 0, 0, FORFEITED, reason_text(ended.mode, FORFEITED))
-            continue
-        result = ledger.award(session, clock, member_id=member_id, source=ended.mode, source_ref=ended.match_id,
-                              outcome=standing.outcome, on_commit=on_commit)
-        entry = result.entry
-        awards[member_id] = Award(member_id, entry.points, entry.requested, entry.reason,
-                                  reason_text(ended.mode, entry.reason))
-    return awards

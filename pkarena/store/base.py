@@ -112,6 +112,19 @@ class Store(abc.ABC):
     def lease_owner(self, key: str) -> str | None:
         """Who holds the lease, or None."""
 
+    # --- schedules (a sorted set of "when" per member, read by time) ------------------------------
+    @abc.abstractmethod
+    def schedule_set(self, key: str, member: str, at: float) -> None:
+        """Set (or move) `member`'s time on the schedule `key`."""
+
+    @abc.abstractmethod
+    def schedule_remove(self, key: str, member: str) -> None:
+        """Take `member` off the schedule; missing is fine."""
+
+    @abc.abstractmethod
+    def schedule_due(self, key: str, until: float, limit: int = 100) -> list[str]:
+        """Members whose time is at or before `until`, earliest first, at most `limit`."""
+
     # --- matchmaking queues (FIFO, a member at most once) ----------------------------------------
     @abc.abstractmethod
     def queue_push(self, queue: str, member: str) -> bool:

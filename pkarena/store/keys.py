@@ -140,6 +140,16 @@ def match_lease_key(match_id: str) -> str:
     return lease_key(f"match:{match_id}")
 
 
+
+def match_schedule_key() -> str:
+    """`pk:schedule:matches`: every unfinished match at the server time (ms) it next needs a tick."""
+    return _join("schedule", "matches")
+
+
+def match_rescue_key(match_id: str) -> str:
+    """`pk:lease:rescue:{match_id}`: one process at a time takes over a match whose driver is gone."""
+    return lease_key(f"rescue:{match_id}")
+
 # --- question bank ------------------------------------------------------------------------------
 def qb_import_progress_key(token: str) -> str:
     """`pk:qbimport:{token}`: progress and outcome of one confirmed question import (token of the upload)."""

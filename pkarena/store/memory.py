@@ -245,6 +245,28 @@ class MemoryStore(Store):
                 self._drop(queue)
             return group
 
+    # --- schedules ------------------------------------------------------------------------------------
+    def schedule_set(self, key: str, member: str, at: float) -> None:
+        """Set (or move) `member`'s time on the schedule `key`."""
+        with self._lock:
+            self._get_or_create(key, ZSET, dict)[member] = float(at)
+
+    def schedule_remove(self, key: str, member: str) -> None:
+        """Take `member` off the schedule; missing is fine."""
+        with self._lock:
+            schedule = self._get(key, ZSET)
+            if schedule is not None:
+                schedule.pop(member, None)
+                if not schedule:
+                    self._drop(key)
+
+    def schedule_due(self, key: str, until: float, limit: int = 100) -> list[str]:
+        """Members whose time is at or before `until`, earliest first, at most `limit`."""
+        with self._lock:
+            schedule = self._get(key, ZSET) or {}
+            due = sorted((at, member) for member, at in schedule.items() if at <= until)
+        return [member for _at, member in due[:limit]]
+
     # --- live state (stored as JSON text, so callers get copies and non-JSON values fail as on Redis) ---
     def state_set(self, key: str, value: dict[str, Any], ttl_seconds: float | None = None) -> None:
         """Store a JSON-able dict, replacing any value and TTL."""

@@ -197,6 +197,19 @@ class RedisStore(Store):
         if keys:
             self.client.delete(*keys)
 
+    # --- schedules ------------------------------------------------------------------------------------
+    def schedule_set(self, key: str, member: str, at: float) -> None:
+        """Set (or move) `member`'s time on the schedule `key`."""
+        self.client.zadd(key, {member: float(at)})
+
+    def schedule_remove(self, key: str, member: str) -> None:
+        """Take `member` off the schedule; missing is fine."""
+        self.client.zrem(key, member)
+
+    def schedule_due(self, key: str, until: float, limit: int = 100) -> list[str]:
+        """Members whose time is at or before `until`, earliest first, at most `limit`."""
+        return list(self.client.zrangebyscore(key, "-inf", float(until), start=0, num=int(limit)))
+
     # --- counters --------------------------------------------------------------------------------------
     def counter_incr(self, key: str, amount: int = 1, ttl_seconds: int | None = None) -> int:
         """Add `amount` and return the new value; the TTL is set only while the key has none."""

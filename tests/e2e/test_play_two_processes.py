@@ -2,6 +2,7 @@
 
 Player A talks to process 1, player B to process 2; the match state lives in the Store and events
 travel through the Socket.IO message queue, so both see every `question`, `reveal` and `match.end`.
+A third process that starts a match and is killed mid-match leaves it to the others' watchdogs.
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ class Server:
     """One `pkarena serve` subprocess."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -151,7 +153,7 @@ def servers(tmp_path_factory) -> Iterator[tuple[Server, Server]]:
         upgraded = subprocess.run([str(Path(sys.executable).parent / "pkarena"), "db", "upgrade"], env=env,
                                   capture_output=True, text=True, timeout=120)
         assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
-        seed(url, ["pa", "pb", "ra", "rb"])
+        seed(url, ["pa", "pb", "ra", "rb", "ka", "kb"])
         workdir = tmp_path_factory.mktemp("two")
         pair = (Server(env, workdir / "one.log"), Server(env, workdir / "two.log"))
         try:
@@ -273,3 +275,37 @@ def test_a_player_who_drops_mid_match_and_comes_back_gets_the_open_question_and_
         b.close()
 
 
+
+
+def test_a_match_whose_process_is_killed_is_driven_on_by_another_process(servers, tmp_path) -> None:
+    one, two = servers
+    three = Server(two.env, tmp_path / "three.log")
+    three.wait()
+    a, b = Player(three, "ka"), Player(three, "kb")
+    try:
+        a.call("queue.join", {"mode": "pk1v1"})
+        assert b.call("queue.join", {"mode": "pk1v1"})["status"] == "matched"  # started, and driven, on three
+        match_id = a.next("match.start")["match_id"]
+        for player, choice in ((a, "B"), (b, "A")):
+            assert player.next("question")["index"] == 0
+            assert player.call("answer", {"match_id": match_id, "index": 0, "choice": choice})["ok"]
+        assert a.next("reveal")["index"] == 0 and b.next("reveal")["index"] == 0
+        three.process.kill()  # in the reveal's pause: nothing but a driver can open question 1 now
+        three.process.wait(timeout=10)
+        for player in (a, b):
+            player.events = queue.Queue()
+            player.connect(two)
+        for index in range(1, 5):
+            for player in (a, b):
+                question = player.next("question")  # opened by a driver the watchdog of one or two started
+                assert question["index"] == index
+                assert player.call("answer", {"match_id": match_id, "index": index, "choice": "B"})["ok"]
+        end = a.next("match.end")
+        assert not end["aborted"] and end["standings"][0]["player"] == a.id
+        assert end["awards"][a.id]["points"] > 0 and end["awards"][b.id]["points"] > 0
+        logs = one.log.read_text(errors="replace") + two.log.read_text(errors="replace")
+        assert f"match {match_id} had no driver; driving it here" in logs
+    finally:
+        a.close()
+        b.close()
+        three.stop()

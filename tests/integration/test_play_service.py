@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from pkarena.engine import match as engine
 from pkarena.models import LedgerEntry
-from pkarena.services import ledger, play
+from pkarena.services import ledger, play, settlement
 from pkarena.store import keys
 from question_bank.models import AnswerLog, Question, QuestionVersion
 
@@ -88,7 +88,7 @@ def test_a_full_pk4_match_awards_by_place_and_logs_every_answer(session, store, 
     assert {(w.choice, w.correct, w.elapsed_ms) for w in wrong} == {("A", False, 2000)}
 
     # Awarding the same match again is a no-op: same points, no new ledger rows.
-    again = play.award_end(session, clock, ended[0], {p.id for p in people})
+    again = settlement.award_end(session, clock, ended[0], {p.id for p in people})
     assert {m: a.points for m, a in again.items()} == {m: a.points for m, a in awards.items()}
     assert session.scalar(select(func.count()).select_from(LedgerEntry)) == 4
     assert play.tick(session, store, clock, match.match_id).events == []
@@ -187,3 +187,80 @@ def test_a_match_held_by_another_process_is_not_touched(session, store, clock, b
         play.answer(session, store, clock, match.match_id, people[0].id, 0, "B")
     assert refused.value.code == play.BUSY
     assert play.load(store, match.match_id).answers[0] == {}
+
+
+def log_count(session, match_id: str) -> int:
+    session.rollback()
+    return session.scalar(select(func.count()).select_from(AnswerLog).where(AnswerLog.match_ref == match_id))
+
+
+def test_an_answer_acked_before_settling_leaves_the_writes_to_the_next_tick(session, store, clock, bank,
+                                                                              people) -> None:
+    pair = people[:2]
+    match, _ = play.start(session, store, clock, "pk1v1", [p.id for p in pair])
+    ended_events = []
+    for index in range(len(match.questions)):
+        clock.advance(seconds=1)
+        first = play.answer(session, store, clock, match.match_id, pair[0].id, index, "B", settle_now=False)
+        assert first.ok and not first.unsettled and log_count(session, match.match_id) == 2 * index
+        closing = play.answer(session, store, clock, match.match_id, pair[1].id, index, "A", settle_now=False)
+        # The closing answer reveals at once, but writes nothing yet and holds `match.end` back.
+        assert closing.ok and closing.unsettled and not closing.awards
+        assert any(isinstance(e, engine.QuestionClosed) for e in closing.events)
+        assert not any(isinstance(e, engine.MatchEnded) for e in closing.events)
+        assert log_count(session, match.match_id) == 2 * index
+        assert play.next_tick(store, clock, match.match_id) == play.now_ms(clock)  # the driver is due at once
+        assert play.stalled(store, clock, late_ms=2000) == []  # and has two seconds before it counts as gone
+        clock.advance(milliseconds=match.mode.gap_ms)
+        settled = play.tick(session, store, clock, match.match_id)
+        assert not settled.unsettled and log_count(session, match.match_id) == 2 * (index + 1)
+        ended_events += [e for e in settled.events if isinstance(e, engine.MatchEnded)]
+    assert len(ended_events) == 1  # announced once, by the tick that settled it, with the awards
+    (winner,), (loser,) = points_of(session, pair[0]), points_of(session, pair[1])
+    assert winner[0] == loser[0] == "pk1v1" and winner[1] > loser[1]
+    assert play.next_tick(store, clock, match.match_id) is None
+    assert not play.tick(session, store, clock, match.match_id).events  # nothing is announced twice
+    assert len(points_of(session, pair[0])) == 1
+
+
+def test_a_settlement_that_fails_stays_pending_and_the_next_tick_finishes_it(session, store, clock, bank, people,
+                                                                             monkeypatch) -> None:
+    member = people[0]
+    match, _ = play.start_daily(session, store, clock, member.id)
+    for index in range(len(match.questions)):
+        clock.advance(seconds=1)
+        play.answer(session, store, clock, match.match_id, member.id, index, "B", settle_now=False)
+        if index + 1 < len(match.questions):
+            clock.advance(milliseconds=match.mode.gap_ms)
+            play.tick(session, store, clock, match.match_id)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(ledger, "award", broken)
+    with pytest.raises(RuntimeError):
+        play.tick(session, store, clock, match.match_id)
+    session.rollback()
+    assert points_of(session, member) == [] and play.next_tick(store, clock, match.match_id) == play.now_ms(clock)
+    monkeypatch.undo()
+    settled = play.tick(session, store, clock, match.match_id)
+    assert settled.awards[member.id].points == len(match.questions)
+    assert [type(e).__name__ for e in settled.events] == ["MatchEnded"]
+    assert log_count(session, match.match_id) == len(match.questions)
+
+
+def test_every_unfinished_match_is_on_the_schedule_at_its_next_tick(session, store, clock, bank, people) -> None:
+    match, _ = play.start(session, store, clock, "pk1v1", [people[0].id, people[1].id])
+    deadline = play.load(store, match.match_id).deadline
+    assert play.next_tick(store, clock, match.match_id) == deadline + 1
+    assert play.stalled(store, clock, late_ms=2000) == []
+    clock.set(clock.now() + timedelta(milliseconds=match.mode.limit_ms + 2500))  # nobody ticked it
+    assert play.stalled(store, clock, late_ms=2000) == [match.match_id]
+    play.tick(session, store, clock, match.match_id)  # closed at the deadline: due again after the gap
+    assert play.stalled(store, clock, late_ms=2000) == []
+    store.state_delete(keys.match_state_key(match.match_id))  # expired: it leaves the schedule
+    clock.advance(minutes=5)
+    assert play.stalled(store, clock, late_ms=2000) == [match.match_id]
+    with pytest.raises(play.PlayError):
+        play.next_tick(store, clock, match.match_id)
+    assert play.stalled(store, clock, late_ms=2000) == []

@@ -249,3 +249,37 @@ def test_the_deadline_driver_closes_unanswered_questions_and_ends_the_run(app, c
     names = [m["name"] for m in table.log[member.id]]
     assert names.count("reveal") == 5 and names[-1] == "match.end"
     assert table.last(member.id, "match.end")["awards"][str(member.id)]["points"] == 0
+
+
+def test_the_closing_answer_is_acked_at_once_and_match_end_follows_from_the_driver(app, session, clock, bank,
+                                                                                   people, driven) -> None:
+    member = people[0]
+    table = Table({member.id: connect(app, member)})
+    match_id = table.emit(member.id, "daily.start")["match_id"]
+    for index in range(5):
+        question = table.last(member.id, "question")
+        assert question["index"] == index
+        clock.advance(seconds=1)
+        ack = table.emit(member.id, "answer", {"match_id": match_id, "index": index, "choice": right(question)})
+        assert ack == {"ok": True, "match_id": match_id, "index": index}
+        assert table.last(member.id, "reveal")["index"] == index  # the reveal does not wait for the writes
+        clock.advance(seconds=3)
+        tick(app, table, match_id)
+    assert table.last(member.id, "match.end")["awards"][str(member.id)]["points"] == 5
+    names = [m["name"] for m in table.log[member.id]]
+    assert names.count("match.end") == 1 and names[-1] == "match.end"
+
+
+def test_a_match_whose_driver_died_is_taken_over_by_one_watchdog(app, clock, bank, people, driven) -> None:
+    a, b = (p.id for p in people[:2])
+    table = Table({a: connect(app, people[0]), b: connect(app, people[1])})
+    question = start_1v1(table, a, b)
+    driven.clear()  # the process that started it (and its driver) is gone
+    with app.app_context():
+        assert rt.rescue_stalled() == []  # not late yet
+        clock.set(datetime.fromtimestamp(question["deadline"] / 1000 + 3, UTC))
+        assert rt.rescue_stalled() == [question["match_id"]]
+        assert rt.rescue_stalled() == []  # the rescue lease: one process takes it over, once
+    assert driven == [question["match_id"]]
+    tick(app, table, question["match_id"])  # what the new driver does first: close at the old deadline
+    assert table.last(a, "reveal")["index"] == 0

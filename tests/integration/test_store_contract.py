@@ -249,6 +249,25 @@ def test_queue_is_fifo_and_unique(store: Store) -> None:
         store.queue_pop_group(q, 0)
 
 
+
+# --- schedules --------------------------------------------------------------------------------------
+def test_schedule_gives_due_members_earliest_first(store: Store) -> None:
+    key = keys.match_schedule_key()
+    assert key == "pk:schedule:matches" and store.schedule_due(key, 10**15) == []
+    store.schedule_set(key, "late", 3000)
+    store.schedule_set(key, "early", 1000)
+    store.schedule_set(key, "middle", 2000)
+    assert store.schedule_due(key, 2000) == ["early", "middle"]  # the bound is inclusive
+    assert store.schedule_due(key, 5000, limit=2) == ["early", "middle"]
+    store.schedule_set(key, "early", 4000)  # moved, not added twice
+    assert store.schedule_due(key, 5000) == ["middle", "late", "early"]
+    store.schedule_remove(key, "middle")
+    store.schedule_remove(key, "never-there")
+    assert store.schedule_due(key, 5000) == ["late", "early"]
+    store.schedule_remove(key, "late")
+    store.schedule_remove(key, "early")
+    assert store.schedule_due(key, 10**15) == []
+
 # --- live state, hashes -----------------------------------------------------------------------------
 def test_state_round_trip_copy_and_ttl(store: Store) -> None:
     key = keys.state_key("match", "m1")
