@@ -178,7 +178,7 @@ def main() -> None:
             phases["rank every scope (Python)"] = time.perf_counter() - started
             started = time.perf_counter()
             for scope in built:
-                snapshot_engine.checksum(MONTH, scope.kind, scope.scope_id, scope.rows)
+                snapshot_engine.scope_checksum(MONTH, scope)
             phases["canonical rows + SHA-256 (Python)"] = time.perf_counter() - started
         with factory() as session:
             scopes = session.execute(text("SELECT count(*), sum(row_count) FROM monthly_snapshot")).one()

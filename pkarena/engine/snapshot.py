@@ -7,8 +7,10 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
+from json.encoder import encode_basestring
 
-from pkarena.engine.ranking import shared_ranks
+from pkarena.engine.ranking import ranked_by_score, shared_ranks
 
 # Scope kinds in the order a freeze writes them (and exports show them).
 SCOPE_ORDER = ("members_all", "members_org", "orgs", "pairing", "joint_group")
@@ -42,25 +44,75 @@ class MonthFacts:
 
 
 @dataclass(frozen=True)
+class People:
+    """What every member scope of one month shares: each member's name, home org and canonical line parts."""
+
+    names: dict[int, str]
+    home: dict[int, int]  # member id → the org shown on their rows
+    text_order: dict[int, int]  # member id → index in str(id) order (the tie-break of shared_ranks)
+
+    @cached_property
+    def line_parts(self) -> dict[int, tuple[str, str]]:
+        """Member id → the canonical line around `points,"position":…,"rank":…` (built once, used by every scope)."""
+        parts = {}
+        for member_id in self.text_order:
+            # encode_basestring is exactly what json.dumps(str, ensure_ascii=False) returns, one call less deep.
+            parts[member_id] = (
+                f'{{"members":null,"name":{encode_basestring(self.names.get(member_id, ""))},'
+                f'"org_id":{_number(self.home.get(member_id))},"participants":null,"participation":null,'
+                f'"per_member":null,"points":',
+                f',"subject_id":{member_id},"subject_kind":"member"}}')
+        return parts
+
+
+@dataclass(frozen=True)
 class Scope:
-    """One scope's ranked rows, ready to be written and hashed."""
+    """One scope's ranked rows, ready to be written and hashed.
+
+    Member scopes keep only (member, points, rank) per row, position being the index + 1, and build the
+    row dicts only when asked (exports, check): a freeze writes and hashes them straight from `people`.
+    """
 
     kind: str
     scope_id: int
-    rows: list[dict]
+    org_rows: list[dict] | None = None
+    members: list[int] = field(default_factory=list)
+    points: list[int] = field(default_factory=list)
+    ranks: list[int] = field(default_factory=list)
+    people: People | None = None
+
+    @cached_property
+    def rows(self) -> list[dict]:
+        """The rows as dicts of the snapshot_row fields (what exports and `check_month` compare)."""
+        if self.org_rows is not None:
+            return self.org_rows
+        names, home = self.people.names, self.people.home
+        return [
+            {"position": position, "rank": rank, "subject_kind": "member", "subject_id": member_id,
+             "name": names.get(member_id, ""), "org_id": home.get(member_id), "points": score,
+             "members": None, "participants": None, "per_member": None, "participation": None}
+            for position, (member_id, score, rank) in enumerate(zip(self.members, self.points, self.ranks, strict=True), start=1)
+        ]
+
+    def __len__(self) -> int:
+        return len(self.org_rows) if self.org_rows is not None else len(self.members)
+
+    def lines(self) -> list[str]:
+        """Every row in canonical form, in position order."""
+        if self.org_rows is not None:
+            return [canonical_row(row) for row in self.org_rows]
+        parts = self.people.line_parts
+        return [f'{parts[m][0]}{p},"position":{n},"rank":{r}{parts[m][1]}'
+                for n, m, p, r in zip(range(1, len(self) + 1), self.members, self.points, self.ranks, strict=True)]
 
 
 def _ratio(part: float, whole: int) -> float:
     return round(part / whole, RATIO_DIGITS) if whole else 0.0
 
 
-def _ranked_members(points: dict[int, int], home: dict[int, int], names: dict[int, str]) -> list[dict]:
-    return [
-        {"position": position, "rank": rank, "subject_kind": "member", "subject_id": member_id,
-         "name": names.get(member_id, ""), "org_id": home.get(member_id), "points": int(score),
-         "members": None, "participants": None, "per_member": None, "participation": None}
-        for position, (member_id, score, rank) in enumerate(shared_ranks(points.items()), start=1)
-    ]
+def _member_scope(kind: str, scope_id: int, points: dict[int, int], people: People) -> Scope:
+    members, ranks = ranked_by_score(points, people.text_order)
+    return Scope(kind, scope_id, members=members, points=[points[m] for m in members], ranks=ranks, people=people)
 
 
 def _ranked_orgs(org_ids: Iterable[int], facts: MonthFacts, totals: dict[int, int], heads: dict[int, int],
@@ -108,11 +160,12 @@ def build_scopes(facts: MonthFacts) -> list[Scope]:
         return chosen
 
     takers = {org_id: sum(1 for score in scores.values() if score > 0) for org_id, scores in by_subtree.items()}
-    scopes = [Scope("members_all", 0, _ranked_members(members_of(overall, facts.population), home, facts.names))]
+    people = People(facts.names, home, {member_id: index for index, member_id in enumerate(sorted(home, key=str))})
+    scopes = [_member_scope("members_all", 0, members_of(overall, facts.population), people)]
     for org in sorted(facts.orgs.values(), key=lambda o: o.id):
         if org.kind in MEMBER_SCOPE_KINDS:
             chosen = members_of(by_subtree.get(org.id, {}), in_population.get(org.id, ()))
-            scopes.append(Scope("members_org", org.id, _ranked_members(chosen, home, facts.names)))
+            scopes.append(_member_scope("members_org", org.id, chosen, people))
     scopes.append(Scope("orgs", 0, _ranked_orgs(sorted(facts.orgs), facts, org_totals, heads, takers)))
     for pairing_id, org_a, org_b in sorted(facts.pairings):
         scopes.append(Scope("pairing", pairing_id, _ranked_orgs((org_a, org_b), facts, org_totals, heads, takers)))
@@ -155,13 +208,19 @@ def _is_member_row(row: dict) -> bool:
         and row["per_member"] is None and row["participation"] is None
 
 
-def checksum(month: str, scope_kind: str, scope_id: int, rows: Iterable[dict]) -> str:
-    """SHA-256 hex of the scope header and its rows in canonical form, one JSON document per line."""
-    digest = hashlib.sha256()
+def _digest(month: str, scope_kind: str, scope_id: int, lines: list[str]) -> str:
     header = json.dumps({"month": month, "scope_id": scope_id, "scope_kind": scope_kind},
                         sort_keys=True, separators=(",", ":"))
-    digest.update(header.encode())
-    for row in rows:
-        digest.update(b"\n")
-        digest.update((_member_row(row) if _is_member_row(row) else canonical_row(row)).encode())
-    return digest.hexdigest()
+    # One update of header + "\n" + line for each line: the same bytes as line by line, far fewer calls.
+    return hashlib.sha256("\n".join([header, *lines]).encode()).hexdigest()
+
+
+def checksum(month: str, scope_kind: str, scope_id: int, rows: Iterable[dict]) -> str:
+    """SHA-256 hex of the scope header and its rows in canonical form, one JSON document per line."""
+    return _digest(month, scope_kind, scope_id,
+                   [_member_row(row) if _is_member_row(row) else canonical_row(row) for row in rows])
+
+
+def scope_checksum(month: str, scope: Scope) -> str:
+    """`checksum` of a computed scope, its member lines built from the parts shared across scopes."""
+    return _digest(month, scope.kind, scope.scope_id, scope.lines())
