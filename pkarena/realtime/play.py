@@ -30,10 +30,10 @@ from flask_socketio import SocketIO, join_room
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
 from pkarena import runtime
-from pkarena.authz import AccessDenied, check
+from pkarena.authz import AccessDenied
 from pkarena.engine import match as engine
 from pkarena.extensions import socketio
-from pkarena.realtime import socket_user
+from pkarena.realtime import event_member, socket_user
 from pkarena.services import matchmaking, play, play_progress
 from pkarena.store import keys
 
@@ -96,7 +96,7 @@ def acked(schema: type[BaseModel]) -> Callable:
         @wraps(handler)
         def wrapped(data: Any = None) -> dict[str, Any]:
             try:
-                user = check(current_user if current_user.is_authenticated else None, "member")
+                user = event_member("member")
                 payload = schema.model_validate(data if data is not None else {})
                 return handler(user, payload)
             except AccessDenied as exc:
@@ -306,7 +306,7 @@ def register_play_namespace(sio: SocketIO) -> None:
     @sio.on("queue.join", namespace=NAMESPACE)
     @acked(QueueJoin)
     def _queue_join(user, payload: QueueJoin):
-        scope = matchmaking.company_scope(user.org.company_id) if payload.scope == "company" else matchmaking.OPEN_SCOPE
+        scope = matchmaking.company_scope(user.company_id) if payload.scope == "company" else matchmaking.OPEN_SCOPE
         clock = runtime.clock()
         joined = matchmaking.join(runtime.store(), user.id, payload.mode, scope, play.now_ms(clock))
         if not joined.matched:

@@ -171,10 +171,13 @@ def next_tick_at(match: engine.Match, pending: list[dict], now: int) -> int | No
     return min(wake, next_bot_move_at(match) or wake)
 
 
-def _save(store: Store, match: engine.Match, pending: list[dict], now: int) -> None:
+def _save(store: Store, match: engine.Match, pending: list[dict], now: int, scheduled: int | None = -1) -> None:
+    """Store the match; `scheduled` (its next tick as loaded) spares a round trip when that did not move."""
     store.state_set(keys.match_state_key(match.match_id), {**match.to_state(), "pending": pending},
                     keys.MATCH_STATE_TTL)
     at = next_tick_at(match, pending, now)
+    if at == scheduled and not pending:  # most answers leave the deadline where it was
+        return
     if at is None:
         store.schedule_remove(keys.match_schedule_key(), match.match_id)
     else:
@@ -234,6 +237,7 @@ def _apply(session: Session, store: Store, clock: Clock, match_id: str,
            on_commit: ledger.EntryListener | None, *, settle_now: bool = True) -> Outcome:
     with _locked(store, match_id):
         match, pending = _load(store, match_id)
+        scheduled = next_tick_at(match, pending, now_ms(clock))
         earlier = [from_pending(entry) for entry in pending]
         code, events, scored = step(match, now_ms(clock))
         pending = pending + [to_pending(e) for e in events if needs_settling(e)]
@@ -243,7 +247,7 @@ def _apply(session: Session, store: Store, clock: Clock, match_id: str,
             awards = settle(session, clock, match_id, set(_humans(match)),
                             earlier + [e for e in events if needs_settling(e)], on_commit)
             pending = []
-        _save(store, match, pending, now_ms(clock))
+        _save(store, match, pending, now_ms(clock), scheduled)
         if match.over and not pending:
             store.delete(*(keys.playing_member_key(m) for m in _humans(match)))
     if settle_now:  # an end settled now but reached earlier is announced now, with its awards

@@ -283,3 +283,21 @@ def test_a_match_whose_driver_died_is_taken_over_by_one_watchdog(app, clock, ban
     assert driven == [question["match_id"]]
     tick(app, table, question["match_id"])  # what the new driver does first: close at the old deadline
     assert table.last(a, "reveal")["index"] == 0
+
+
+def test_a_member_deactivated_while_connected_loses_the_socket_at_the_next_recheck(app, session, bank, people,
+                                                                                    driven, monkeypatch) -> None:
+    import pkarena.realtime as realtime
+
+    member = people[0]
+    sock = connect(app, member)
+    assert sock.emit("queue.join", {"mode": "pk1v1"}, namespace=NS, callback=True)["status"] == "queued"
+    session.get(type(member), member.id).status = "inactive"
+    session.commit()
+    # Within the recheck window the connection's snapshot answers without a database read ...
+    assert sock.emit("queue.leave", {}, namespace=NS, callback=True) == {"ok": True}
+    monkeypatch.setattr(realtime, "MEMBER_RECHECK_S", 0.0)
+    # ... after it, the member is read again and refused.
+    refused = sock.emit("queue.leave", {}, namespace=NS, callback=True)
+    assert refused["ok"] is False and refused["error"]["code"] in ("AUTH_REQUIRED", "ACCOUNT_INACTIVE")
+    assert refused["error"]["message"]
