@@ -44,6 +44,7 @@ class QuestionType(Protocol):
     name: ClassVar[str]
     label: ClassVar[str]
     has_options: ClassVar[bool]
+    reads_blanks: ClassVar[bool]  # parse_answer reads the stem, and only its blank count (count_blanks)
 
     def parse_answer(self, text: str, options_count: int, stem: str) -> Any:
         """Canonical answer for an answer cell, or Invalid."""
@@ -95,6 +96,7 @@ class SingleChoice:
     name: ClassVar[str] = "single"
     label: ClassVar[str] = "单选"
     has_options: ClassVar[bool] = True
+    reads_blanks: ClassVar[bool] = False
 
     def parse_answer(self, text: str, options_count: int, stem: str) -> str | Invalid:
         """Parse an answer cell into one letter, e.g. "B"."""
@@ -116,6 +118,7 @@ class MultipleChoice:
     name: ClassVar[str] = "multiple"
     label: ClassVar[str] = "多选"
     has_options: ClassVar[bool] = True
+    reads_blanks: ClassVar[bool] = False
 
     def parse_answer(self, text: str, options_count: int, stem: str) -> list[str] | Invalid:
         """Parse an answer cell into sorted distinct letters, e.g. ["A", "B", "D"]."""
@@ -141,6 +144,7 @@ class Judge:
     name: ClassVar[str] = "judge"
     label: ClassVar[str] = "判断"
     has_options: ClassVar[bool] = False
+    reads_blanks: ClassVar[bool] = False
 
     def parse_answer(self, text: str, options_count: int, stem: str) -> bool | Invalid:
         """Parse 对/错, 正确/错误, √/×, ✓/✗, 是/否, T/F, true/false, 1/0 into a bool."""
@@ -162,6 +166,7 @@ class Fill:
     name: ClassVar[str] = "fill"
     label: ClassVar[str] = "填空"
     has_options: ClassVar[bool] = False
+    reads_blanks: ClassVar[bool] = True
 
     def parse_answer(self, text: str, options_count: int, stem: str) -> list[list[str]] | Invalid:
         """Parse "北京;北京市|上海" into [["北京", "北京市"], ["上海"]], checked against the stem's blanks."""
@@ -201,10 +206,32 @@ _TYPE_SPELLINGS = {
 TYPE_ALIASES = {spelling: name for name, spellings in _TYPE_SPELLINGS.items() for spelling in spellings}
 
 
+@lru_cache(maxsize=256)  # a sheet spells its types a handful of ways, on every row
 def parse_type(text: str) -> str | None:
     """Type name for a 题型 cell (单选/多选/判断/填空 or English), None when unknown."""
     key = re.sub(r"[\s_-]+", "", match_key(text).casefold())
     return TYPE_ALIASES.get(key)
+
+
+def parse_answer(type_name: str, text: str, options_count: int, stem: str) -> Any:
+    """``QUESTION_TYPES[type_name].parse_answer``, cached: a fresh canonical answer (or Invalid) per call."""
+    # Only the stem's blank count matters (fill), and only the option count for letter types: keying on
+    # those instead of the stem lets the 10,000 rows of a sheet share a few hundred distinct parses.
+    qtype = QUESTION_TYPES[type_name]
+    return _fresh(_parse_cached(type_name, text, options_count if qtype.has_options else 0,
+                                count_blanks(stem) if qtype.reads_blanks else 0))
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(type_name: str, text: str, options_count: int, blanks: int) -> Any:
+    stem = " ".join(["__"] * blanks)  # a stem with exactly ``blanks`` blanks: all Fill.parse_answer reads of one
+    answer = QUESTION_TYPES[type_name].parse_answer(text, options_count, stem)
+    return tuple(tuple(a) if isinstance(a, list) else a for a in answer) if isinstance(answer, list) else answer
+
+
+def _fresh(answer: Any) -> Any:
+    """A caller's own lists from a cached tuple answer (letters, or blanks of alternatives)."""
+    return [list(a) if isinstance(a, tuple) else a for a in answer] if isinstance(answer, tuple) else answer
 
 
 def check_answer(type_name: str, canonical: Any, choice: Any) -> bool:
