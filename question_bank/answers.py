@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,28 @@ def record_answer(session: Session, *, question_version_id: int, member_id: int,
     except IntegrityError:
         return session.scalars(select(AnswerLog).where(*key)).one(), False
     return log, True
+
+
+def record_answers(session: Session, answers: list[dict[str, Any]]) -> None:
+    """Log many answers in one statement (no commit); repeats of (match, member, version) are skipped.
+
+    Each dict holds `record_answer`'s keyword arguments. The play engine logs a closed question's
+    answers together, so one INSERT … ON CONFLICT DO NOTHING replaces a read and a savepoint per answer.
+    """
+    if not answers:
+        return
+    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    make = dialects.get(session.get_bind().dialect.name)
+    if make is None:  # any other database: one row at a time, still idempotent
+        for answer in answers:
+            record_answer(session, **answer)
+        return
+    rows = [{"match_ref": a["match_ref"], "member_id": a["member_id"], "question_version_id": a["question_version_id"],
+             "choice": a["choice"], "correct": a["correct"], "elapsed_ms": a["elapsed_ms"],
+             "answered_at": a["answered_at"]} for a in answers]
+    statement = make(AnswerLog.__table__).on_conflict_do_nothing(
+        index_elements=["match_ref", "member_id", "question_version_id"])
+    session.execute(statement, rows)
 
 
 def load_responses(session: Session, match_refs: Iterable[str] | None = None, *,

@@ -19,7 +19,7 @@ from pkarena.clock import Clock
 from pkarena.engine import match as engine
 from pkarena.engine import rules
 from pkarena.services import ledger
-from question_bank.answers import record_answer
+from question_bank.answers import record_answers
 
 MODE_LABELS = {"daily": "每日答题", "challenge": "挑战答题", "pk1v1": "对战", "pk4": "对战"}
 FORFEITED = "forfeited"
@@ -74,18 +74,18 @@ def from_pending(entry: dict[str, Any]) -> engine.QuestionClosed | engine.MatchE
 def settle(session: Session, clock: Clock, match_id: str, humans: set[int], events: list[engine.Event],
            on_commit: ledger.EntryListener | None = None) -> dict[int, Award]:
     """Log every closed question's answers (misses too) and award the end; both are idempotent."""
-    logged = False
+    rows = []
     for event in events:
         if isinstance(event, engine.QuestionClosed):
             for player, got in event.results.items():
                 if player.isdigit() and int(player) in humans:
                     # The answer's own server time; a miss is logged at the close.
                     at_ms = event.closed_at if got.elapsed_ms is None else event.opened_at + got.elapsed_ms
-                    record_answer(session, question_version_id=event.version_id, member_id=int(player),
-                                  match_ref=match_id, choice=got.choice, correct=got.correct,
-                                  elapsed_ms=got.elapsed_ms, answered_at=datetime.fromtimestamp(at_ms / 1000, UTC))
-                    logged = True
-    if logged:
+                    rows.append({"question_version_id": event.version_id, "member_id": int(player),
+                                 "match_ref": match_id, "choice": got.choice, "correct": got.correct,
+                                 "elapsed_ms": got.elapsed_ms, "answered_at": datetime.fromtimestamp(at_ms / 1000, UTC)})
+    if rows:
+        record_answers(session, rows)
         session.commit()
     ended = next((e for e in events if isinstance(e, engine.MatchEnded) and not e.aborted), None)
     return award_end(session, clock, ended, humans, on_commit) if ended else {}

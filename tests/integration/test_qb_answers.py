@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from question_bank.answers import load_responses, record_answer
+from question_bank.answers import load_responses, record_answer, record_answers
 from question_bank.models import AnswerLog, Question, QuestionVersion
 from question_bank.stats import item_statistics
 
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite_url", "postgres_url"])
+@pytest.fixture(params=["sqlite_url", pytest.param("postgres_url", marks=pytest.mark.postgres)])
 def factory(request) -> Iterator[sessionmaker[Session]]:
     engine = create_engine(request.getfixturevalue(request.param))
     yield sessionmaker(engine, expire_on_commit=False)
@@ -54,3 +54,22 @@ def test_logged_answers_feed_the_statistics(factory) -> None:
         s.commit()
         stats = item_statistics(load_responses(s))[version.question_id]
     assert (stats.attempts, stats.facility, stats.option_distribution, stats.median_ms) == (3, 2 / 3, {"B": 2, "A": 1}, 2000)
+
+
+def test_a_batch_of_answers_is_logged_in_one_go_and_repeats_are_skipped(factory) -> None:
+    with factory() as s:
+        version = make_version(s)
+        rows = [dict(question_version_id=version.id, member_id=member, match_ref="m2", choice=["A", "C"],
+                     correct=member == 1, elapsed_ms=None if member == 3 else 800 + member, answered_at=NOW)
+                for member in (1, 2, 3)]
+        record_answers(s, rows)
+        s.commit()
+        again = [{**rows[0], "choice": "Z"}, {**rows[1], "member_id": 4}]
+        record_answers(s, again)  # member 1 was logged before: the first answer stands
+        s.commit()
+        logged = {a.member_id: (a.choice, a.correct, a.elapsed_ms)
+                  for a in s.scalars(select(AnswerLog).where(AnswerLog.match_ref == "m2"))}
+        assert logged == {1: (["A", "C"], True, 801), 2: (["A", "C"], False, 802), 3: (["A", "C"], False, None),
+                          4: (["A", "C"], False, 802)}
+        record_answers(s, [])
+        assert s.scalar(select(func.count()).select_from(AnswerLog).where(AnswerLog.match_ref == "m2")) == 4
