@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pkarena.blocking import off_loop
 from pkarena.clock import Clock
 from pkarena.models import Member, Membership, Org
 from pkarena.services import audit
@@ -28,7 +29,7 @@ class MemberError(Exception):
 
 def hash_password(password: str) -> str:
     """A salted scrypt hash of `password`."""
-    return generate_password_hash(password)
+    return off_loop(generate_password_hash, password)
 
 
 def validate_password(password: str) -> None:
@@ -48,7 +49,7 @@ def find_login(session: Session, login: str) -> Member | None:
 def authenticate(session: Session, login: str, password: str) -> Member | None:
     """The member if `login` (username or phone) and `password` match, else None."""
     member = find_login(session, login)
-    if member is None or not check_password_hash(member.password_hash, password or ""):
+    if member is None or not off_loop(check_password_hash, member.password_hash, password or ""):
         return None
     return member
 
@@ -142,7 +143,7 @@ def set_status(session: Session, clock: Clock, member: Member, status: str, *, a
 
 def change_password(session: Session, clock: Clock, member: Member, old: str, new: str) -> None:
     """The member changes their own password, proving the old one."""
-    if not check_password_hash(member.password_hash, old or ""):
+    if not off_loop(check_password_hash, member.password_hash, old or ""):
         raise MemberError("原密码不正确", "old_password")
     validate_password(new)
     member.password_hash = hash_password(new)
