@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:55432/pkarena_test"  # as .ci/services.sh starts it
 PASSWORD = "pk-bench-password-1"
 BIN = Path(sys.executable).parent
+ARRIVING_AT_ONCE = 25  # players logging in and connecting at the same time, before the load starts
 CSV_HEADER = "题型,题干,选项A,选项B,选项C,选项D,答案,解析\n"
 
 
@@ -48,6 +50,14 @@ class Result:
     matches: int = 0
     errors: int = 0
     seconds: float = 0.0
+    peak_rss_mb: float = 0.0  # the server's process tree, sampled every second during the load
+    peak_threads: int = 0
+    server_cpu_s: float = 0.0  # user + system CPU of the server's process tree during the load
+
+    @property
+    def cpu_ms_per_answer(self) -> float:
+        """Server CPU per answer (everything the server did, divided by the answers)."""
+        return self.server_cpu_s * 1000 / len(self.latencies_ms) if self.latencies_ms else float("nan")
 
     def pct(self, q: float) -> float:
         """The q-th percentile of answer→ack latency (ms)."""
@@ -118,20 +128,26 @@ async def login(http, base: str, username: str) -> str:
 
 
 async def player(base: str, username: str | None, matches: int, result: Result, seed_n: int,
-                 ready: asyncio.Barrier) -> None:
+                 ready: asyncio.Barrier, arrivals: asyncio.Semaphore) -> None:
     """One simulated phone: queue for pk4, answer every question after a think time, `matches` times."""
     import aiohttp
     import socketio
 
     rng = random.Random(seed_n)
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        cookie = await login(http, base, username) if username else ""
     events: asyncio.Queue = asyncio.Queue()
     sio = socketio.AsyncClient(reconnection=False)
     for name in ("question", "match.end"):
         sio.on(name, namespace="/play", handler=lambda data, name=name: events.put_nowait((name, data)))
-    await sio.connect(base, namespaces=["/play"], transports=["websocket"], headers={"Cookie": cookie},
-                      wait_timeout=30)
+    try:
+        async with arrivals:  # a few at a time: hundreds of simultaneous handshakes overflow the listen backlog
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                             timeout=aiohttp.ClientTimeout(total=60)) as http:
+                cookie = await login(http, base, username) if username else ""
+            await sio.connect(base, namespaces=["/play"], transports=["websocket"], headers={"Cookie": cookie},
+                              wait_timeout=30)
+    except BaseException:
+        ready.abort()  # everyone else would wait for this player forever
+        raise
     await ready.wait()
     try:
         for _ in range(matches):
@@ -155,12 +171,19 @@ async def player(base: str, username: str | None, matches: int, result: Result, 
         await sio.disconnect()
 
 
-async def load(base: str, usernames: list[str | None], matches: int, name: str) -> Result:
+async def load(base: str, usernames: list[str | None], matches: int, name: str,
+               on_ready: Callable[[], object] = lambda: None) -> Result:
     """Run every player at once; wall time from the first queue.join to the last match.end."""
     result = Result(name)
-    ready = asyncio.Barrier(len(usernames) + 1)
-    tasks = [asyncio.create_task(player(base, u, matches, result, i, ready)) for i, u in enumerate(usernames)]
-    await ready.wait()
+    ready, arrivals = asyncio.Barrier(len(usernames) + 1), asyncio.Semaphore(ARRIVING_AT_ONCE)
+    tasks = [asyncio.create_task(player(base, u, matches, result, i, ready, arrivals)) for i, u in enumerate(usernames)]
+    try:
+        await ready.wait()
+    except asyncio.BrokenBarrierError:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        failed = next(t.exception() for t in tasks if t.exception() is not None)
+        raise SystemExit(f"a player could not log in or connect: {failed!r}") from failed
+    on_ready()
     started = time.perf_counter()
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     result.seconds = time.perf_counter() - started
@@ -170,6 +193,59 @@ async def load(base: str, usernames: list[str | None], matches: int, name: str) 
             print(f"  player failed: {o!r}", file=sys.stderr)
             break
     result.matches //= 4
+    return result
+
+
+def tree_usage(root: int) -> tuple[float, int, float]:
+    """Resident MiB, OS threads and CPU seconds of a process and its children (gunicorn's worker), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, rss_kb, threads, ticks = {root}, 0, 0, 0
+    for pid, parent in sorted(parents.items()):
+        if parent in tree:
+            tree.add(pid)
+    for pid in tree:
+        try:
+            fields = dict(line.split(":", 1) for line in (Path("/proc") / str(pid) / "status").read_text().splitlines())
+        except OSError:
+            continue
+        rss_kb += int(fields.get("VmRSS", "0 kB").split()[0])
+        threads += int(fields.get("Threads", "0"))
+        try:
+            stat = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(stat[11]) + int(stat[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return rss_kb / 1024, threads, ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measured(process: subprocess.Popen, base: str, usernames: list[str | None], matches: int, name: str) -> Result:
+    """Run the load while a thread samples the server's memory and threads."""
+    import threading
+
+    peaks, done, cpu_marks = [0.0, 0], threading.Event(), []
+
+    def sample() -> None:
+        while not done.wait(1.0):
+            rss, threads, _cpu = tree_usage(process.pid)
+            peaks[0], peaks[1] = max(peaks[0], rss), max(peaks[1], threads)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    cpu_before = tree_usage(process.pid)[2]  # the load starts after every player logged in and connected
+    try:
+        result = asyncio.run(load(base, usernames, matches, name, on_ready=lambda: cpu_marks.append(
+            tree_usage(process.pid)[2])))
+    finally:
+        done.set()
+        sampler.join()
+    result.peak_rss_mb, result.peak_threads = peaks[0], int(peaks[1])
+    result.server_cpu_s = tree_usage(process.pid)[2] - (cpu_marks[0] if cpu_marks else cpu_before)
     return result
 
 
@@ -209,15 +285,16 @@ def run_real(args, workdir: Path) -> Result:
         subprocess.run([str(BIN / "pkarena"), "db", "upgrade"], env=env, check=True, capture_output=True)
         usernames = seed(url, args.players)
         if args.server == "gunicorn":
-            command = [str(BIN / "gunicorn"), "-k", "gevent", "-w", "1", "--bind", f"127.0.0.1:{port}",
-                       "--log-level", "warning", "pkarena.wsgi:app"]
+            # gunicorn's gevent worker accepts 1,000 connections unless told otherwise (the rest wait unanswered).
+            command = [str(BIN / "gunicorn"), "-k", "gevent", "-w", "1", "--worker-connections", "10000",
+                       "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "pkarena.wsgi:app"]
         else:
             command = [str(BIN / "pkarena"), "serve", "--port", str(port)]
         log = workdir / f"server-{args.server}.log"
         process = start(command, env, log)
         base = f"http://127.0.0.1:{port}"
         wait_up(base + "/healthz", process, log)
-        return asyncio.run(load(base, usernames, args.matches, f"PK Arena ({label(args)})"))
+        return measured(process, base, usernames, args.matches, f"PK Arena ({label(args)})")
     finally:
         if process is not None:
             stop(process)
@@ -236,7 +313,7 @@ def run_echo(args, workdir: Path) -> Result:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_up(base + "/", process, log)
-        return asyncio.run(load(base, [None] * args.players, args.matches, f"bare python-socketio ({mode})"))
+        return measured(process, base, [None] * args.players, args.matches, f"bare python-socketio ({mode})")
     finally:
         stop(process)
 
@@ -265,11 +342,12 @@ def main() -> None:
     print(f"\n{datetime.now(UTC):%Y-%m-%d}, {platform.platform()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}; {args.players} players = {args.players // 4} concurrent 4-player matches, "
           f"{args.matches} matches each\n")
-    print("| server | answers | ack p50 ms | ack p95 ms | ack p99 ms | matches/min | errors |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| server | answers | ack p50 ms | ack p95 ms | ack p99 ms | matches/min | errors | peak RSS MiB | peak threads "
+          "| server CPU ms/answer |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in (real, echo):
         print(f"| {r.name} | {len(r.latencies_ms)} | {r.pct(50):.1f} | {r.pct(95):.1f} | {r.pct(99):.1f} | "
-              f"{r.per_minute:.1f} | {r.errors} |")
+              f"{r.per_minute:.1f} | {r.errors} | {r.peak_rss_mb:.0f} | {r.peak_threads} | {r.cpu_ms_per_answer:.2f} |")
     print(f"\nratio PK Arena / bare: p50 {real.pct(50) / echo.pct(50):.1f}×, p95 {real.pct(95) / echo.pct(95):.1f}×, "
           f"mean {statistics.fmean(real.latencies_ms) / statistics.fmean(echo.latencies_ms):.1f}×")
 
