@@ -178,12 +178,15 @@ def drive(app, match_id: str) -> None:
 
 
 def _drive(app, match_id: str, waker: Any) -> None:
+    wake: int | None = None
+    known = False  # a tick's outcome says when the next one is due: no second load of the state per wake
     while True:
         with app.app_context():
-            try:
-                wake = play.next_tick(runtime.store(), runtime.clock(), match_id)
-            except play.PlayError:
-                return
+            if not known:
+                try:
+                    wake = play.next_tick(runtime.store(), runtime.clock(), match_id)
+                except play.PlayError:
+                    return
             if wake is None:
                 return
             delay = (wake - play.now_ms(runtime.clock())) / 1000
@@ -192,12 +195,14 @@ def _drive(app, match_id: str, waker: Any) -> None:
             waker.clear()
         with app.app_context():
             try:
-                tick_and_publish(match_id)
+                wake, known = tick_and_publish(match_id).next_at, True
             except play.PlayError as exc:
                 if exc.code != play.BUSY:  # another process is mutating it right now: look again
                     return
+                known = False
             except Exception:  # the database failed mid-settlement: nothing was saved, so retrying is safe
                 log.exception("tick of match %s failed", match_id)
+                known = False
                 socketio.sleep(DRIVER_RETRY_S)
 
 

@@ -64,7 +64,8 @@ class Outcome:
     awards: dict[int, Award] = field(default_factory=dict)
     answer: engine.Answer | None = None
     recipients: list[int] = field(default_factory=list)  # the human players, who get every event
-    unsettled: bool = False  # closed questions or the end wait for `settle_pending` (answers ack first)
+    unsettled: bool = False  # closed questions or the end wait for the next tick (answers ack first)
+    next_at: int | None = None  # when the match needs its next tick, as saved (None: done)
 
     @property
     def ok(self) -> bool:
@@ -171,17 +172,18 @@ def next_tick_at(match: engine.Match, pending: list[dict], now: int) -> int | No
     return min(wake, next_bot_move_at(match) or wake)
 
 
-def _save(store: Store, match: engine.Match, pending: list[dict], now: int, scheduled: int | None = -1) -> None:
-    """Store the match; `scheduled` (its next tick as loaded) spares a round trip when that did not move."""
+def _save(store: Store, match: engine.Match, pending: list[dict], now: int, scheduled: int | None = -1) -> int | None:
+    """Store the match and return its next tick; `scheduled` (as loaded) spares a round trip if that did not move."""
     store.state_set(keys.match_state_key(match.match_id), {**match.to_state(), "pending": pending},
                     keys.MATCH_STATE_TTL)
     at = next_tick_at(match, pending, now)
     if at == scheduled and not pending:  # most answers leave the deadline where it was
-        return
+        return at
     if at is None:
         store.schedule_remove(keys.match_schedule_key(), match.match_id)
     else:
         store.schedule_set(keys.match_schedule_key(), match.match_id, at)
+    return at
 
 
 def next_tick(store: Store, clock: Clock, match_id: str) -> int | None:
@@ -247,14 +249,14 @@ def _apply(session: Session, store: Store, clock: Clock, match_id: str,
             awards = settle(session, clock, match_id, set(_humans(match)),
                             earlier + [e for e in events if needs_settling(e)], on_commit)
             pending = []
-        _save(store, match, pending, now_ms(clock), scheduled)
+        next_at = _save(store, match, pending, now_ms(clock), scheduled)
         if match.over and not pending:
             store.delete(*(keys.playing_member_key(m) for m in _humans(match)))
     if settle_now:  # an end settled now but reached earlier is announced now, with its awards
         events = [e for e in earlier if isinstance(e, engine.MatchEnded)] + events
     else:  # `match.end` carries the awards, so it waits for the settlement
         events = [e for e in events if not (isinstance(e, engine.MatchEnded) and needs_settling(e))]
-    return Outcome(events, code, awards, scored, _humans(match), unsettled=bool(pending))
+    return Outcome(events, code, awards, scored, _humans(match), unsettled=bool(pending), next_at=next_at)
 
 
 def answer(session: Session, store: Store, clock: Clock, match_id: str, member_id: int, index: int, choice: Any,
