@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 from pydantic import BaseModel, Field, ValidationError
 
@@ -25,6 +26,7 @@ from pkarena.services import screens
 
 NAMESPACE = "/screen"
 PUSH_WINDOW_SECONDS = 1.0
+SCOPES_TTL_S = 2.0  # how long one lookup of the screens an org's awards affect is reused
 log = logging.getLogger("pkarena.screen")
 
 
@@ -55,6 +57,9 @@ def register_screen_namespace(sio: SocketIO) -> None:
             raise refuse("SCREEN_TOKEN_INVALID", "大屏链接无效或已被收回")
         join_room(screens.room_for(row.scope_kind, row.scope_id))
         join_room(screens.token_room(row))
+        remembered = current_app.extensions.get("pkarena.screen_scopes")
+        if remembered is not None:  # a screen just started watching: the next award must look again
+            remembered.clear()
         # A screen that reconnects after a network drop has missed pushes: give it the current state.
         emit("board.update", screens.screen_payload(session, runtime.store(), runtime.clock(), row),
              to=request.sid, namespace=NAMESPACE)
@@ -63,6 +68,36 @@ def register_screen_namespace(sio: SocketIO) -> None:
 def notify_revoked(row: ScreenToken) -> None:
     """Tell the screens opened with a revoked token to reload (they then show the 410 page)."""
     socketio.emit("screen.revoked", {"id": row.id}, to=screens.token_room(row), namespace=NAMESPACE)
+
+
+class AffectedScopes:
+    """Which screen scopes an org's awards move, remembered for `ttl` seconds.
+
+    A match's end awards all its players within milliseconds, and each award asked the database which
+    screens it affects (two queries and a session): one lookup now serves them all. A screen that
+    connects clears it; one created on another process is seen within `ttl`.
+    """
+
+    def __init__(self, ttl: float = SCOPES_TTL_S, now: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.now = ttl, now
+        self._lock = threading.Lock()
+        self._known: dict[int, tuple[float, list[tuple[str, int]]]] = {}
+
+    def get(self, org_id: int, lookup: Callable[[], list[tuple[str, int]]]) -> list[tuple[str, int]]:
+        """The scopes for `org_id`, from `lookup()` unless looked up less than `ttl` ago."""
+        with self._lock:
+            known = self._known.get(org_id)
+        if known is not None and known[0] > self.now():
+            return known[1]
+        scopes = lookup()
+        with self._lock:
+            self._known[org_id] = (self.now() + self.ttl, scopes)
+        return scopes
+
+    def clear(self) -> None:
+        """Forget everything (a screen connected)."""
+        with self._lock:
+            self._known.clear()
 
 
 class PushThrottle:
@@ -118,14 +153,17 @@ def register_screen_push(app: Flask) -> PushThrottle:
             payload = screens.scope_payload(session, store, clock, scope)
         socketio.emit("board.update", payload, to=room, namespace=NAMESPACE)
 
-    throttle = PushThrottle(push)
+    throttle, remembered = PushThrottle(push), AffectedScopes()
+
+    def lookup(entry: LedgerEntry) -> list[tuple[str, int]]:
+        with db.new_session() as session:
+            return screens.affected_scopes(session, entry)
 
     def on_entry(entry: LedgerEntry) -> None:
-        with db.new_session() as session:
-            affected = screens.affected_scopes(session, entry)
-        for kind, scope_id in affected:
+        for kind, scope_id in remembered.get(entry.org_id, lambda: lookup(entry)):
             throttle.changed(screens.room_for(kind, scope_id))
 
     app.extensions["pkarena.boards"].listeners.append(on_entry)
     app.extensions["pkarena.screen_push"] = throttle
+    app.extensions["pkarena.screen_scopes"] = remembered
     return throttle

@@ -235,3 +235,24 @@ def test_a_burst_of_awards_is_coalesced_into_one_trailing_push_per_room(app, ses
     award(app, session, clock, paired["host"], [p["a1y"]], 2, "after")
     assert [len(u["members"]) for u in updates(screen)] == [2]  # the next award is pushed at once again
     screen.disconnect(namespace="/screen")
+
+
+def test_the_screens_an_org_affects_are_looked_up_once_per_moment_and_again_after_a_screen_connects() -> None:
+    from pkarena.realtime.screen import AffectedScopes
+
+    now, calls = [100.0], []
+
+    def lookup() -> list[tuple[str, int]]:
+        calls.append(now[0])
+        return [("org", 7)]
+
+    remembered = AffectedScopes(ttl=2.0, now=lambda: now[0])
+    assert [remembered.get(7, lookup) for _ in range(4)] == [[("org", 7)]] * 4  # a match's four awards
+    assert calls == [100.0]
+    now[0] = 102.5
+    remembered.get(7, lookup)
+    remembered.get(8, lookup)  # another org has its own entry
+    assert calls == [100.0, 102.5, 102.5]
+    remembered.clear()  # a screen connected
+    remembered.get(7, lookup)
+    assert len(calls) == 4
