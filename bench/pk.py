@@ -237,15 +237,14 @@ def measured(process: subprocess.Popen, base: str, usernames: list[str | None], 
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    cpu_before = tree_usage(process.pid)[2]  # the load starts after every player logged in and connected
-    try:
+    try:  # CPU is counted from the moment every player has logged in and connected (on_ready)
         result = asyncio.run(load(base, usernames, matches, name, on_ready=lambda: cpu_marks.append(
             tree_usage(process.pid)[2])))
     finally:
         done.set()
         sampler.join()
     result.peak_rss_mb, result.peak_threads = peaks[0], int(peaks[1])
-    result.server_cpu_s = tree_usage(process.pid)[2] - (cpu_marks[0] if cpu_marks else cpu_before)
+    result.server_cpu_s = tree_usage(process.pid)[2] - cpu_marks[0]
     return result
 
 

@@ -41,18 +41,11 @@ def record_answers(session: Session, answers: list[dict[str, Any]]) -> None:
     """
     if not answers:
         return
-    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-    make = dialects.get(session.get_bind().dialect.name)
-    if make is None:  # any other database: one row at a time, still idempotent
-        for answer in answers:
-            record_answer(session, **answer)
-        return
-    rows = [{"match_ref": a["match_ref"], "member_id": a["member_id"], "question_version_id": a["question_version_id"],
-             "choice": a["choice"], "correct": a["correct"], "elapsed_ms": a["elapsed_ms"],
-             "answered_at": a["answered_at"]} for a in answers]
+    # The two databases the project runs on; both spell it INSERT … ON CONFLICT DO NOTHING.
+    make = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
     statement = make(AnswerLog.__table__).on_conflict_do_nothing(
         index_elements=["match_ref", "member_id", "question_version_id"])
-    session.execute(statement, rows)
+    session.execute(statement, answers)
 
 
 def load_responses(session: Session, match_refs: Iterable[str] | None = None, *,
