@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Float, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
 from question_bank.db import Base, UTCDateTime
 
@@ -34,10 +34,6 @@ class MonthlySnapshot(Base):
     row_count: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    rows: Mapped[list[SnapshotRow]] = relationship(
-        back_populates="snapshot", order_by="SnapshotRow.position", cascade="all, delete-orphan"
-    )
-
 
 class SnapshotRow(Base):
     """One ranked line of a snapshot: a member or an org with its frozen figures."""
@@ -47,7 +43,9 @@ class SnapshotRow(Base):
         CheckConstraint("subject_kind IN ('member','org')", name="subject_kind"),
     )
 
-    snapshot_id: Mapped[int] = mapped_column(ForeignKey("monthly_snapshot.id"), primary_key=True)
+    # No foreign key to monthly_snapshot (migration 0004): the freeze writes a header and its rows in one
+    # transaction and nothing deletes them, so the key only cost a check on each of a freeze's rows.
+    snapshot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     rank: Mapped[int] = mapped_column(Integer)
     subject_kind: Mapped[str] = mapped_column(String(8))
@@ -59,5 +57,3 @@ class SnapshotRow(Base):
     participants: Mapped[int | None] = mapped_column(Integer)
     per_member: Mapped[float | None] = mapped_column(Float)
     participation: Mapped[float | None] = mapped_column(Float)
-
-    snapshot: Mapped[MonthlySnapshot] = relationship(back_populates="rows")

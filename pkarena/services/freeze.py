@@ -83,7 +83,7 @@ def _population(session: Session, end: datetime, status: dict[int, str], bots: s
     members = {member_id: org_id for member_id, org_id in session.connection().execute(
         select(Membership.member_id, Membership.org_id)
         .where(Membership.started_at < end, or_(Membership.ended_at.is_(None), Membership.ended_at >= end))
-    ) if member_id not in bots}
+    ).all() if member_id not in bots}
     # The first status change after the month's end remembers what the status was at the end.
     changes = session.execute(
         select(AuditLog.target_id, AuditLog.detail).where(AuditLog.action.like("member.status.%"),
@@ -113,7 +113,7 @@ def month_facts(session: Session, clock: Clock, month: str) -> engine.MonthFacts
     sums = [(m, o, int(p)) for m, o, p in session.connection().execute(
         select(LedgerEntry.member_id, LedgerEntry.org_id, func.sum(LedgerEntry.points))
         .where(LedgerEntry.month == month).group_by(LedgerEntry.member_id, LedgerEntry.org_id)
-    ) if m not in bots]
+    ).all() if m not in bots]
     population = _population(session, end, {member_id: status for member_id, _n, _b, status in people}, bots)
     names = {member_id: name for member_id, name, _is_bot, _status in people}
     pairings = [tuple(row) for row in session.execute(
