@@ -7,9 +7,9 @@ at that instant was `active`. Status has no table of its own, so it is read back
 give the same population as the freeze did. Points count where they were awarded (the org on the
 ledger entry), so a member who moved mid-month adds to both orgs' totals.
 
-Pairings count for the months their dates overlap; joint groups keep no membership history, so a
-joint group is frozen with the orgs it has at freeze time (a later change to it makes
-`check --month` report that scope as differing from the ledger: the snapshot stays the record).
+Pairings count for the months their dates overlap. A joint group counts with the orgs it had at the
+end of the month: its current orgs with every later `joint_group.add_org`/`remove_org` of the audit
+log undone, so a freeze run late, or `check --month` after the group changed, sees the month as it was.
 """
 
 from __future__ import annotations
@@ -120,13 +120,30 @@ def month_facts(session: Session, clock: Clock, month: str) -> engine.MonthFacts
         select(Pairing.id, Pairing.org_a_id, Pairing.org_b_id).where(
             Pairing.starts_on <= last_day, or_(Pairing.ends_on.is_(None), Pairing.ends_on >= first_day),
             Pairing.created_at < end))]
-    groups: dict[int, list[int]] = {}
-    for group_id, org_id in session.execute(
-            select(JointGroupOrg.group_id, JointGroupOrg.org_id).join(JointGroup, JointGroup.id == JointGroupOrg.group_id)
-            .where(JointGroup.created_at < end)):
-        groups.setdefault(group_id, []).append(org_id)
-    return engine.MonthFacts(month, orgs, names, population, sums, pairings,
-                             [(gid, tuple(sorted(ids))) for gid, ids in groups.items()])
+    return engine.MonthFacts(month, orgs, names, population, sums, pairings, _joint_groups(session, end))
+
+
+def _joint_groups(session: Session, end: datetime) -> list[tuple[int, tuple[int, ...]]]:
+    groups: dict[int, set[int]] = {group_id: set() for group_id in session.execute(
+        select(JointGroup.id).where(JointGroup.created_at < end)).scalars()}
+    for group_id, org_id in session.execute(select(JointGroupOrg.group_id, JointGroupOrg.org_id)
+                                            .where(JointGroupOrg.group_id.in_(list(groups)))):
+        groups[group_id].add(org_id)
+    # Undo the changes made since the month's end, newest first, to get each group as it stood then.
+    changes = session.execute(
+        select(AuditLog.target_id, AuditLog.action, AuditLog.detail).where(
+            AuditLog.action.in_(("joint_group.add_org", "joint_group.remove_org")), AuditLog.at >= end)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    ).all()
+    for target_id, action, detail in changes:
+        org_id = (detail or {}).get("org_id")
+        if not (target_id and target_id.isdigit() and int(target_id) in groups and isinstance(org_id, int)):
+            continue
+        if action == "joint_group.add_org":
+            groups[int(target_id)].discard(org_id)
+        else:
+            groups[int(target_id)].add(org_id)
+    return [(group_id, tuple(sorted(org_ids))) for group_id, org_ids in groups.items()]
 
 
 def compute(session: Session, clock: Clock, month: str) -> list[engine.Scope]:

@@ -170,6 +170,33 @@ def test_the_population_is_who_belonged_at_the_end_of_the_month(session, clock, 
     assert freeze.check_month(session, OCT, clock) == []
 
 
+def test_a_joint_group_counts_with_the_orgs_it_had_at_the_end_of_the_month(session, clock, town, world):
+    admin = world.member(town.branch_a, "boss", role="admin")
+    company_c = world.org("丙公司")
+    give(session, clock, world.member(world.org("丙一支部", company_c), "c0"), 5, MID_OCTOBER, "c")
+    orgs.add_to_joint_group(session, clock, town.group, company_c, actor_id=admin.id)  # in October: counts
+    clock.set(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))
+    orgs.remove_from_joint_group(session, clock, town.group, town.company_b, actor_id=admin.id)
+    session.commit()
+    clock.set(LATE_NOVEMBER)
+    freeze.freeze_month(session, clock, OCT)
+
+    def group_orgs(month: str) -> set[int]:
+        return {row["subject_id"] for row in rows_of(session, month, "joint_group", town.group.id)}
+
+    # Frozen after company B left: October still shows the three orgs of 31 October.
+    assert group_orgs(OCT) == {town.company_a.id, town.company_b.id, company_c.id}
+    clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    orgs.add_to_joint_group(session, clock, town.group, town.company_b, actor_id=admin.id)
+    orgs.remove_from_joint_group(session, clock, town.group, company_c, actor_id=admin.id)
+    session.commit()
+    freeze.freeze_month(session, clock, "2026-11")
+    assert group_orgs("2026-11") == {town.company_a.id, company_c.id}
+    # Later changes to the group are history, not a difference from the ledger.
+    assert freeze.check_month(session, OCT, clock) == []
+    assert freeze.check_month(session, "2026-11", clock) == []
+
+
 def test_a_late_correction_leaves_the_snapshot_alone_and_counts_as_an_adjustment_now(session, clock, town):
     entry = give(session, clock, town.people[0], 5, MID_OCTOBER, "oct-0")
     clock.set(LATE_NOVEMBER)
