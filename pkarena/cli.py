@@ -93,18 +93,20 @@ def demo(host: str, port: int, db_file: str, no_serve: bool) -> None:
         # The memory store starts empty in every process: rebuild the boards from the ledger.
         count = boards.rebuild(session, store)
         click.echo(f"排行榜已从积分台账重建 / boards rebuilt from the ledger: {count}")
+    accounts = f"""  管理员 / admin:    admin        组织者 / organizers: host-a, host-b
+  成员 / members:    a01 … a20, b01 … b20
+  密码 / password:   {demo_data.DEMO_PASSWORD}"""
+    if no_serve:
+        click.echo(f"\n数据库已就绪，未启动服务 / database ready, not serving (pkarena demo --db {db_file})\n{accounts}")
+        return
     base = f"http://{host}:{port}"
     click.echo(f"""
 PK Arena 演示已启动 / demo running at {base}/
   登录 / login:      {base}/login
   健康检查 / health: {base}/healthz
-  管理员 / admin:    admin        组织者 / organizers: host-a, host-b
-  成员 / members:    a01 … a20, b01 … b20
-  密码 / password:   {demo_data.DEMO_PASSWORD}
+{accounts}
 按 Ctrl+C 停止 / press Ctrl+C to stop
 """)
-    if no_serve:
-        return
     scheduler = _start_in_process_scheduler(app)
     try:
         _serve(app, host, port)

@@ -36,12 +36,14 @@ def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
     branches_a = [orgs.create_org(session, clock, name, company_a) for name in COMPANY_A[1]]
     company_b = orgs.create_org(session, clock, COMPANY_B[0])
     branches_b = [orgs.create_org(session, clock, name, company_b) for name in COMPANY_B[1]]
+    # Every demo account has the same published password: one scrypt hash for all 43 (4 s less at start).
+    shared = {"password": DEMO_PASSWORD, "password_hash": members.hash_password(DEMO_PASSWORD)}
     admin = members.create_member(session, clock, username="admin", display_name="系统管理员", org=company_a,
-                                  password=DEMO_PASSWORD, role="admin")
+                                  role="admin", **shared)
     host_a = members.create_member(session, clock, username="host-a", display_name="陈书记", org=branches_a[0],
-                                   password=DEMO_PASSWORD, role="organizer", scope_org=company_a)
+                                   role="organizer", scope_org=company_a, **shared)
     host_b = members.create_member(session, clock, username="host-b", display_name="林书记", org=branches_b[0],
-                                   password=DEMO_PASSWORD, role="organizer", scope_org=company_b)
+                                   role="organizer", scope_org=company_b, **shared)
     people: dict[str, Member] = {}
     for prefix, branches in (("a", branches_a), ("b", branches_b)):
         for i in range(1, 21):
@@ -49,7 +51,7 @@ def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
             username = f"{prefix}{i:02d}"
             people[username] = members.create_member(
                 session, clock, username=username, display_name=name, org=branches[(i - 1) % len(branches)],
-                password=DEMO_PASSWORD, phone=f"1390000{0 if prefix == 'a' else 1}{i:03d}")
+                phone=f"1390000{0 if prefix == 'a' else 1}{i:03d}", **shared)
     pairing = orgs.create_pairing(session, clock, "华瑞 × 星联 结对共建", branches_a[0], branches_b[0],
                                   clock.local().date().replace(day=1) - timedelta(days=60))
     group = orgs.create_joint_group(session, clock, "华瑞星联联合党委", [company_a, company_b])

@@ -81,15 +81,20 @@ def validate_identity(username: str, phone: str | None, display_name: str) -> No
 
 def create_member(session: Session, clock: Clock, *, username: str, display_name: str, org: Org, password: str,
                   phone: str | None = None, role: str = "member", status: str = "active",
-                  scope_org: Org | None = None, is_bot: bool = False, actor_id: int | None = None) -> Member:
-    """Add a member to `org` and open their first membership period."""
+                  scope_org: Org | None = None, is_bot: bool = False, actor_id: int | None = None,
+                  password_hash: str | None = None) -> Member:
+    """Add a member to `org` and open their first membership period.
+
+    `password_hash`, when given, must be `hash_password(password)`: accounts created together with one
+    known password (the demo's) share one hash instead of paying scrypt's 0.1 s each.
+    """
     phone = (phone or "").strip() or None
     validate_identity(username, phone, display_name)
     validate_password(password)
     check_unique(session, username, phone)
     now = clock.now()
     member = Member(username=username, phone=phone, display_name=display_name.strip(),
-                    password_hash=hash_password(password), role=role, status=status, org_id=org.id,
+                    password_hash=password_hash or hash_password(password), role=role, status=status, org_id=org.id,
                     scope_org_id=scope_org.id if scope_org else None, is_bot=is_bot, created_at=now)
     session.add(member)
     session.flush()

@@ -163,6 +163,7 @@ def test_demo_without_serving_creates_the_demo_accounts_and_a_second_run_reuses_
     assert first.exit_code == 0, first.output
     assert "demo data created" in first.output
     assert "pkarena-demo" in first.output
+    assert "not serving" in first.output and "demo running at" not in first.output
     with database(f"sqlite:///{path}") as factory, factory() as session:
         accounts = {m.username: m for m in session.execute(select(Member)).scalars()}
         entries = session.execute(select(func.count(LedgerEntry.id))).scalar_one()
