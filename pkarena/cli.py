@@ -4,12 +4,34 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from tqdm import tqdm
+
+
+@contextmanager
+def _progress_bar(description: str, unit: str) -> Iterator[Callable[[int, int], None]]:
+    # Opened at the first report, when the total is known: no empty bar before the work starts or
+    # before an error message.
+    bar: tqdm | None = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(desc=description, unit=unit, total=total, file=sys.stderr)
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield report
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _make_app():
@@ -177,11 +199,7 @@ def boards_rebuild() -> None:
     from pkarena.extensions import db
     from pkarena.services import boards
 
-    with db.new_session() as session, tqdm(desc="rebuilding boards", unit="board", file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
+    with db.new_session() as session, _progress_bar("rebuilding boards", "board") as progress:
         count = boards.rebuild(session, _store(), progress)
     click.echo(f"rebuilt {count} boards from the ledger")
 
@@ -218,11 +236,7 @@ def boards_freeze(month: str) -> None:
     from pkarena.services import freeze
 
     clock = current_app.extensions["pkarena.clock"]
-    with db.new_session() as session, tqdm(desc=f"freezing {month}", unit="scope", file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
+    with db.new_session() as session, _progress_bar(f"freezing {month}", "scope") as progress:
         try:
             scopes = freeze.freeze_month(session, clock, month, progress)
         except freeze.FreezeError as exc:

@@ -92,7 +92,10 @@ def test_check_month_of_a_month_never_frozen_exits_one(cli, url):
 
 def test_freezing_a_malformed_or_unfinished_month_is_refused(cli, url):
     assert cli("boards", "freeze", "--month", "2025-1").exit_code == 1
-    assert cli("boards", "freeze", "--month", "2999-01").exit_code == 1
+    unfinished = cli("boards", "freeze", "--month", "2999-01")
+    assert unfinished.exit_code == 1
+    # The message alone: no empty progress bar drawn before it.
+    assert "尚未结束" in unfinished.stderr and "freezing" not in unfinished.stderr
 
 
 def test_ledger_export_writes_a_sheet_per_scope_with_the_checksum_and_the_ledger(cli, url, tmp_path):
