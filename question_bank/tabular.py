@@ -1,6 +1,7 @@
 """Generic table reader for .xlsx/.csv/.tsv uploads: headers matched to fields, rows as canonical text.
 
 Plain Python (no Flask, no SQLAlchemy): used by the question importer and by PK Arena's member import.
+Worksheet-level .xlsx inspection (sheet choice, cell values, formulas, merged cells) is in question_bank.xlsx_sheet.
 """
 
 from __future__ import annotations
@@ -9,17 +10,16 @@ import csv
 import dataclasses
 import io
 import itertools
-import math
 import os
 import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
+
+from question_bank.xlsx_sheet import SheetScan, cell_text, choose_sheet, scan_sheet_xml
 
 # Stable problem codes: the JSON report, the CLI and the callers' tests rely on them.
 FILE_TYPE = "FILE_TYPE"
@@ -44,7 +44,6 @@ ENCODING_HINT = "无法识别文件的文字编码；请在 Excel 中「另存�
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u202f\u3000"))
 _SPACES = re.compile(r"\s+")
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -234,29 +233,6 @@ def _where(row: int | None, column: str | None) -> str:
     return f"第 {row} 行「{column}」列：" if column else f"第 {row} 行："
 
 
-def _text(v: Any) -> str:
-    """Cell value as canonical text: trimmed strings, 1.0 → "1", no scientific notation, ISO dates."""
-    t = type(v)  # exact type checks first: this runs once per cell
-    if t is str:
-        return v.strip()
-    if v is None:
-        return ""
-    if t is float:
-        if not math.isfinite(v):
-            return str(v)
-        if v.is_integer() and abs(v) < 1e16:
-            return str(int(v))
-        s = f"{v:.15g}"  # Excel shows 15 significant digits: 0.1+0.2 -> "0.3"
-        return format(Decimal(s), "f") if "e" in s else s
-    if t is bool:
-        return "TRUE" if v else "FALSE"
-    if t is datetime:
-        return v.date().isoformat() if v.time() == time(0) else v.isoformat(sep=" ", timespec="seconds")
-    if t is date or t is time:
-        return v.isoformat()
-    return str(v).strip()
-
-
 class _Reader:
     """State of one read_table call: the file name, the alias map and the problems found so far."""
 
@@ -322,24 +298,23 @@ class _Reader:
                 rows = ws.iter_rows(values_only=True)
                 first = next(rows, None)
                 # The header keeps its exact text: the report names columns as the file spells them.
-                head = [] if first is None else [[v if type(v) is str else _text(v) for v in first]]
-                table = self.build(itertools.chain(head, ([_text(v) for v in r] for r in rows)), hint, True)
+                head = [] if first is None else [[v if type(v) is str else cell_text(v) for v in first]]
+                table = self.build(itertools.chain(head, ([cell_text(v) for v in r] for r in rows)), hint, True)
                 path = ws._worksheet_path.lstrip("/")
             finally:
                 wb.close()
-            self.scan_sheet_xml(archive, path, table.rows[-1].number, table.headers)
+            scan = scan_sheet_xml(archive, path, table.rows[-1].number, len(table.headers), MAX_FORMULA_WARNINGS)
+        self.report_scan(scan, table.headers)
         return table
 
     def pick_sheet(self, sheets: list[Any], preferred: str | None) -> Any:
-        visible = [ws for ws in sheets if ws.sheet_state == "visible"]
-        if not visible:
+        ws, skipped = choose_sheet(sheets, preferred)
+        if ws is None:
             raise self.fail(NO_DATA_SHEET, "工作簿中没有可见的工作表")
-        ws = next((s for s in visible if s.title == preferred), visible[0])
         self.sheet = ws.title
-        for i, hidden in enumerate(sheets):  # only hidden sheets that would have been read if visible
-            if hidden.sheet_state != "visible" and (hidden.title == preferred or i < sheets.index(ws)):
-                self.add(HIDDEN_SHEET_IGNORED, f"工作表「{hidden.title}」已隐藏，已忽略；读取的是「{ws.title}」",
-                         None, None, sheet=hidden.title)
+        for title in skipped:
+            self.add(HIDDEN_SHEET_IGNORED, f"工作表「{title}」已隐藏，已忽略；读取的是「{ws.title}」",
+                     None, None, sheet=title)
         return ws
 
     def build(self, records: Iterator[list[str]], total: int, stripped: bool) -> Table:
@@ -409,55 +384,13 @@ class _Reader:
                 return f"{f.name}_{suffix.upper()}"
         return None
 
-    def scan_sheet_xml(self, archive: zipfile.ZipFile, path: str, last_row: int, headers: list[str]) -> None:
-        """Report merged ranges and formulas without a cached value by streaming the sheet's XML.
-
-        Read-only openpyxl exposes neither, and a full (non read-only) load costs several times the
-        time and memory. Chunks are cut after a "</row>" so no cell spans two scans; <mergeCells>
-        follows <sheetData>, so it arrives whole in the final remainder.
-        """
-        from openpyxl.utils.cell import column_index_from_string, range_boundaries
-
-        def label(col: int) -> str | None:
-            return headers[col - 1] if col <= len(headers) else None
-
-        with archive.open(path) as fh:
-            chunk = fh.read(_CHUNK)
-            m = re.search(rb"<(\w+:)?worksheet\b", chunk)
-            ns = (m.group(1) or b"") if m else b""  # some generators write <x:c>, <x:f>, …
-            row_end, formula_re = b"</" + ns + b"row>", re.compile(b"<" + ns + rb"f[\s/>]")
-            # A cached value is a non-empty <v>: openpyxl and others write <v/> for "never computed".
-            value_re = re.compile(b"<" + ns + rb"v(?:\s[^>]*)?>[^<]")
-            cell_re = re.compile(b"<" + ns + rb'c\s[^>]*?\br="([A-Z]+)(\d+)"')
-            carry, formulas = b"", 0
-            while True:
-                buf = carry + chunk
-                cut = buf.rfind(row_end) + len(row_end) if chunk else len(buf)
-                if chunk and cut < len(row_end):
-                    carry, chunk = buf, fh.read(_CHUNK)
-                    continue
-                part, carry = buf[:cut], buf[cut:]
-                for f in formula_re.finditer(part):
-                    opened = list(cell_re.finditer(part, max(0, f.start() - 512), f.start()))  # its cell
-                    nxt = cell_re.search(part, f.start())
-                    if not opened or value_re.search(part, f.start(), nxt.start() if nxt else len(part)):
-                        continue
-                    cell = opened[-1]
-                    if b't="str"' in part[cell.start():part.find(b">", cell.start())]:
-                        continue  # a text result "" legitimately has an empty <v>
-                    row, col = int(cell.group(2)), column_index_from_string(cell.group(1).decode())
-                    if row <= last_row and label(col) is not None:
-                        formulas += 1
-                        if formulas <= MAX_FORMULA_WARNINGS:
-                            self.add(FORMULA_CELL, "公式没有保存计算结果，按空值处理；请在 Excel 中打开并保存后再导入",
-                                     row, label(col))
-                if not chunk:
-                    break
-                chunk = fh.read(_CHUNK)
-        if formulas > MAX_FORMULA_WARNINGS:
-            self.add(FORMULA_CELL, f"另有 {formulas - MAX_FORMULA_WARNINGS} 个公式单元格没有保存计算结果", None, None)
-        for m in re.finditer(b"<" + ns + rb'mergeCell\s[^>]*?ref="([A-Za-z]+\d+:[A-Za-z]+\d+)"', part):
-            min_col, min_row, _, _ = range_boundaries(ref := m.group(1).decode())
-            if min_row <= last_row and label(min_col) is not None:
-                self.add(MERGED_CELLS, f"存在合并单元格 {ref}；请取消合并，并在每一行填写完整内容",
-                         min_row, label(min_col), ref, "error")
+    def report_scan(self, scan: SheetScan, headers: list[str]) -> None:
+        """Turn the sheet-XML facts into warnings (formulas) and errors (merged cells) on their header's column."""
+        for row, col in scan.formulas:
+            self.add(FORMULA_CELL, "公式没有保存计算结果，按空值处理；请在 Excel 中打开并保存后再导入", row, headers[col - 1])
+        if scan.formula_count > MAX_FORMULA_WARNINGS:
+            self.add(FORMULA_CELL, f"另有 {scan.formula_count - MAX_FORMULA_WARNINGS} 个公式单元格没有保存计算结果",
+                     None, None)
+        for ref, row, col in scan.merged:
+            self.add(MERGED_CELLS, f"存在合并单元格 {ref}；请取消合并，并在每一行填写完整内容", row, headers[col - 1], ref,
+                     "error")

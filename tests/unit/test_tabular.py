@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from question_bank import tabular
+from question_bank import tabular, xlsx_sheet
 from question_bank.tabular import Field, TableError, match_key, normalize_header, read_table
 
 FIELDS = [
@@ -166,7 +166,7 @@ def test_formula_without_cached_value_is_a_warning(tmp_path: Path) -> None:
 
 def test_merges_and_formulas_are_found_across_xml_chunk_boundaries(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tabular, "_CHUNK", 97)  # cut the sheet XML mid-element many times
+    monkeypatch.setattr(xlsx_sheet, "_CHUNK", 97)  # cut the sheet XML mid-element many times
     rows: list[list[object]] = [["用户名", "姓名", "分数"]] + [[f"u{i}", "名", i] for i in range(60)]
     rows[40][2] = "=SUM(C2:C3)"
     path = make_xlsx(tmp_path / "c.xlsx", rows, merge="A50:B50")
