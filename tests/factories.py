@@ -1,16 +1,21 @@
-"""Factories for orgs and members (like CTFd's gen_* helpers), shared by fixtures and tests."""
+"""Factories for orgs, members and questions (like CTFd's gen_* helpers), shared by fixtures and tests."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class World:
-    """Factories for orgs and members on one session (like CTFd's gen_* helpers)."""
+    """Factories for orgs, members and questions on one session (like CTFd's gen_* helpers)."""
 
     PASSWORD = "correct-horse-9"
+    # (type, options, key) of the default question: single choice, "B" is right.
+    SINGLE_B = ("single", ["甲", "乙", "丙"], "B")
 
     def __init__(self, session, clock) -> None:
         self.session, self.clock = session, clock
         self.count = 0
+        self.question_count = 0  # apart from `count`, so questions never change member names
 
     def org(self, name: str | None = None, parent=None):
         """Create and commit an org."""
@@ -33,3 +38,24 @@ class World:
             scope_org=scope or (org if role == "organizer" else None))
         self.session.commit()
         return member
+
+    def questions(self, count: int, *, kinds: Sequence[tuple[str, list, object]] = (SINGLE_B,),
+                  explanation: str = "解析") -> list[int]:
+        """Create and commit `count` active questions cycling through `kinds`; returns their version ids."""
+        from question_bank.models import Question, QuestionVersion
+
+        ids = []
+        for i in range(count):
+            qtype, options, key = kinds[i % len(kinds)]
+            self.question_count += 1
+            content_hash = f"q{self.question_count}"
+            question = Question(status="active", content_hash=content_hash, created_at=self.clock.now())
+            version = QuestionVersion(question=question, version=1, type=qtype, stem=f"第{i}题", options=list(options),
+                                      answer=key, explanation=f"{explanation}{i}", difficulty=2, tags=[],
+                                      content_hash=content_hash, created_at=self.clock.now())
+            question.current_version = version
+            self.session.add(question)
+            self.session.flush()
+            ids.append(version.id)
+        self.session.commit()
+        return ids

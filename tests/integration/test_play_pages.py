@@ -10,26 +10,14 @@ from pkarena.extensions import socketio
 from pkarena.realtime import play as rt
 from pkarena.services import ledger, play
 from question_bank.answers import record_answer
-from question_bank.models import Question, QuestionVersion
 
 NS = "/play"
 
 
 @pytest.fixture
-def versions(session, clock) -> list[int]:
-    """Six active single-choice questions; returns their version ids."""
-    ids = []
-    for i in range(6):
-        question = Question(status="active", content_hash=f"p{i}", created_at=clock.now())
-        version = QuestionVersion(question=question, version=1, type="single", stem=f"题{i}", options=["甲", "乙"],
-                                  answer="A", explanation=f"解析{i}", difficulty=2, tags=[], content_hash=f"p{i}",
-                                  created_at=clock.now())
-        question.current_version = version
-        session.add(question)
-        session.flush()
-        ids.append(version.id)
-    session.commit()
-    return ids
+def versions(world) -> list[int]:
+    """Six active single-choice questions whose key is "A"; returns their version ids."""
+    return world.questions(6, kinds=[("single", ["甲", "乙"], "A")])
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pkarena.engine import match as engine
 from pkarena.models import LedgerEntry
 from pkarena.services import ledger, play, settlement
 from pkarena.store import keys
-from question_bank.models import AnswerLog, Question, QuestionVersion
+from question_bank.models import AnswerLog
 
 EXPLAIN = "解析-秘密"
 
@@ -24,20 +24,9 @@ def store(app):
 
 
 @pytest.fixture
-def bank(session, clock) -> list[int]:
+def bank(world) -> list[int]:
     """Eight active single-choice questions whose key is "B" (ids of their versions)."""
-    ids = []
-    for i in range(8):
-        question = Question(status="active", content_hash=f"h{i}", created_at=clock.now())
-        version = QuestionVersion(question=question, version=1, type="single", stem=f"第{i}题：选乙",
-                                  options=["甲", "乙", "丙"], answer="B", explanation=f"{EXPLAIN}{i}",
-                                  difficulty=2, tags=[], content_hash=f"h{i}", created_at=clock.now())
-        question.current_version = version
-        session.add(question)
-        session.flush()
-        ids.append(version.id)
-    session.commit()
-    return ids
+    return world.questions(8, explanation=EXPLAIN)
 
 
 @pytest.fixture

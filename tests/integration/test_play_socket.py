@@ -13,25 +13,16 @@ from sqlalchemy import select
 from pkarena.extensions import socketio
 from pkarena.models import LedgerEntry
 from pkarena.realtime import play as rt
-from question_bank.models import Question, QuestionVersion
 
 NS = "/play"
 SECRET = "解析-秘密"
 
 
 @pytest.fixture
-def bank(session, clock) -> None:
+def bank(world) -> list[int]:
     """Eight active questions of three types; every explanation carries a marker the leak check looks for."""
-    rows = [("single", ["甲", "乙", "丙"], "B", "B"), ("judge", [], True, True),
-            ("multiple", ["甲", "乙", "丙"], ["A", "C"], ["A", "C"])] * 3
-    for i, (qtype, options, key, _right) in enumerate(rows[:8]):
-        question = Question(status="active", content_hash=f"h{i}", created_at=clock.now())
-        version = QuestionVersion(question=question, version=1, type=qtype, stem=f"第{i}题", options=options,
-                                  answer=key, explanation=f"{SECRET}{i}", difficulty=2, tags=[],
-                                  content_hash=f"h{i}", created_at=clock.now())
-        question.current_version = version
-        session.add(question)
-    session.commit()
+    kinds = [World.SINGLE_B, ("judge", [], True), ("multiple", ["甲", "乙", "丙"], ["A", "C"])]
+    return world.questions(8, kinds=kinds, explanation=SECRET)
 
 
 @pytest.fixture
