@@ -144,7 +144,7 @@ def _tuples(connection: Connection, query: Select) -> list[tuple]:
     # the driver's cursor, without building a SQLAlchemy Row for each (a third of the read's CPU).
     if connection.dialect.name != "postgresql":
         return [tuple(row) for row in connection.execute(query)]
-    compiled = query.compile(dialect=connection.dialect)
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     with connection.connection.driver_connection.cursor() as cursor:
         cursor.execute(str(compiled), compiled.params)
         return cursor.fetchall()
