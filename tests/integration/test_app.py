@@ -152,6 +152,13 @@ def test_login_page_is_chinese_by_default_and_switches_to_english(client):
     assert '<html lang="zh-CN">' in client.get("/login?lang=zh_CN").get_data(as_text=True)
 
 
+def test_the_language_switch_keeps_the_page_s_other_query_parameters(client):
+    html = client.get("/login?next=%2Fadmin%2Fpoints%3Fq%3Da01").get_data(as_text=True)
+    assert 'href="?next=%2Fadmin%2Fpoints%3Fq%3Da01&amp;lang=en"' in html
+    english = client.get("/login?next=%2Fhome&lang=en").get_data(as_text=True)
+    assert 'href="?next=%2Fhome&amp;lang=zh_CN"' in english
+
+
 def test_browser_language_is_honoured(app):
     html = app.test_client().get("/login", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
     assert '<html lang="en">' in html
