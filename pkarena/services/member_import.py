@@ -217,11 +217,13 @@ def commit(session: Session, clock: Clock, plan: ImportPlan, actor_id: int) -> l
     if not plan.ok:
         raise ImportRefused(f"{len(plan.errors)} problems")
     created = []
-    for planned in plan.members:
+    # scrypt takes 0.1 s a password: a file of 1,000 members hashes on every core at once.
+    hashes = members.hash_passwords([planned.password for planned in plan.members])
+    for planned, password_hash in zip(plan.members, hashes, strict=True):
         org = session.get(Org, planned.org_id)
         created.append(members.create_member(
             session, clock, username=planned.username, display_name=planned.display_name, org=org,
-            password=planned.password, phone=planned.phone, actor_id=actor_id))
+            password=planned.password, password_hash=password_hash, phone=planned.phone, actor_id=actor_id))
     audit.record(session, clock, actor_id, "member.import", "import", None, file=plan.table.file,
                  sheet=plan.table.sheet, created=len(created), generated_passwords=sum(p.generated for p in plan.members))
     return created

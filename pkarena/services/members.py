@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pkarena.blocking import off_loop
+from pkarena.blocking import off_loop, off_loop_map
 from pkarena.clock import Clock
 from pkarena.models import Member, Membership, Org
 from pkarena.services import audit
@@ -30,6 +31,11 @@ class MemberError(Exception):
 def hash_password(password: str) -> str:
     """A salted scrypt hash of `password`."""
     return off_loop(generate_password_hash, password)
+
+
+def hash_passwords(passwords: Sequence[str]) -> list[str]:
+    """`hash_password` of each, computed on every core at once (0.1 s each: bulk imports)."""
+    return off_loop_map(generate_password_hash, passwords)
 
 
 def validate_password(password: str) -> None:

@@ -17,3 +17,4 @@ def cheap_hash(password: str) -> str:
 def fast_password_hashes(monkeypatch) -> None:
     """Replace the deliberately slow scrypt hashing for the duration of one test."""
     monkeypatch.setattr(members, "hash_password", cheap_hash)
+    monkeypatch.setattr(members, "hash_passwords", lambda passwords: [cheap_hash(p) for p in passwords])

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from pkarena.blocking import gevent_patched, off_loop
+from pkarena.blocking import gevent_patched, off_loop, off_loop_map
 
 PROBE = textwrap.dedent("""
     from gevent import monkey
@@ -16,7 +16,7 @@ PROBE = textwrap.dedent("""
     import sys
     import gevent
     from werkzeug.security import check_password_hash, generate_password_hash
-    from pkarena.blocking import off_loop
+    from pkarena.blocking import off_loop, off_loop_map
 
     stored = generate_password_hash("correct horse")
     spins = 0
@@ -33,16 +33,17 @@ PROBE = textwrap.dedent("""
     ok = {mode}(check_password_hash, stored, "correct horse") if "{mode}" == "off_loop" else check_password_hash(stored, "correct horse")
     during = spins
     runner.kill()
-    print(ok, during)
+    mapped = off_loop_map(str.upper, ["a", "b", "c"])
+    print(ok, during, "".join(mapped))
 """)
 
 
-def run_probe(mode: str) -> tuple[str, int]:
+def run_probe(mode: str) -> tuple[str, int, str]:
     done = subprocess.run([sys.executable, "-c", PROBE.replace("{mode}", mode)], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    ok, during = done.stdout.split()
-    return ok, int(during)
+    ok, during, mapped = done.stdout.split()
+    return ok, int(during), mapped
 
 
 def test_outside_gevent_the_call_runs_in_place() -> None:
@@ -50,9 +51,14 @@ def test_outside_gevent_the_call_runs_in_place() -> None:
     assert off_loop(sorted, [3, 1, 2]) == [1, 2, 3]
 
 
+def test_a_map_off_the_loop_keeps_the_order_of_its_items() -> None:
+    assert off_loop_map(str.upper, ["a", "b", "c", "d", "e"]) == ["A", "B", "C", "D", "E"]
+    assert off_loop_map(str.upper, []) == []
+
+
 def test_under_gevent_other_greenlets_run_while_a_password_is_checked() -> None:
     pytest.importorskip("gevent")
-    ok, spins = run_probe("off_loop")
-    assert ok == "True" and spins > 0
-    ok, spins = run_probe("direct")
+    ok, spins, mapped = run_probe("off_loop")
+    assert ok == "True" and spins > 0 and mapped == "ABC"  # the map on native threads keeps the order too
+    ok, spins, _mapped = run_probe("direct")
     assert ok == "True" and spins == 0  # the plain call holds the loop: nobody else ran
