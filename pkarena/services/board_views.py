@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
+from pkarena.engine.periods import ORG_SORTS
 from pkarena.engine.ranking import shared_ranks
 from pkarena.models import JointGroup, Member, Org, Pairing
 from pkarena.services import snapshots, standings
@@ -17,7 +18,6 @@ from pkarena.store.base import Store
 
 LIVE_PERIOD_RE = re.compile(r"^(all|day:\d{4}-\d{2}-\d{2}|month:\d{4}-(0[1-9]|1[0-2]))$")
 FROZEN_PERIOD_RE = re.compile(r"^(quarter:\d{4}-Q[1-4]|year:\d{4})$")
-ORG_SORTS = ("per_member", "total", "participation")
 
 
 class BoardViewError(ValueError):
@@ -118,24 +118,40 @@ def org_board(session: Session, store: Store, period: str, org_list: list[Org], 
     if sort not in ORG_SORTS:
         raise BoardViewError("INVALID_SORT", "排序须为 per_member、total 或 participation")
     if is_frozen_period(period):
-        # Quarter/year: totals summed over frozen months (what 流动红旗 and yearly honours compare).
-        board = standings.frozen_period_board(session, period, "orgs")
-        wanted = {org.id for org in org_list}
-        totals = [(r["id"], r["points"]) for r in board["rows"] if r["id"] in wanted]
+        # Quarter/year: sums over the frozen months (流动红旗 goes to the best 人均 of the quarter).
+        board = standings.frozen_period_board(session, period, "orgs", sort=sort)
         names = {org.id: org.name for org in org_list}
-        rows = [{"id": i, "name": names[i], "points": p, "rank": rank} for i, p, rank in shared_ranks(totals)]
-        return BoardTable(period, rows, missing_months=_missing_months(board))
+        chosen = {r["id"]: r for r in board["rows"] if r["id"] in names}
+        rows = []
+        for org_id, score, rank in shared_ranks((i, _sort_value(r, sort)) for i, r in chosen.items()):
+            r = chosen[org_id]
+            rows.append({"id": org_id, "name": names[org_id], "points": _shown(score, sort), "rank": rank,
+                         "total": r["points"],
+                         "members": r["members"], "per_member": round(r["per_member"], 2),
+                         "participation": round(r["participation"] * 100, 1)})
+        return BoardTable(period, rows, columns=("total", "members", "per_member", "participation"),
+                          missing_months=_missing_months(board))
     metrics = {m.org_id: m for m in org_metrics(session, store, period, org_list)}
     value = {"per_member": lambda m: round(m.per_member, 4), "total": lambda m: m.total,
              "participation": lambda m: round(m.participation, 4)}[sort]
     rows = []
     for org_id, score, rank in shared_ranks((m.org_id, value(m)) for m in metrics.values()):
         m = metrics[org_id]
-        rows.append({"id": m.org_id, "name": m.name, "points": score, "rank": rank, "total": m.total,
+        rows.append({"id": m.org_id, "name": m.name, "points": _shown(score, sort), "rank": rank, "total": m.total,
                      "members": m.members, "participants": m.participants,
                      "per_member": round(m.per_member, 2), "participation": round(m.participation * 100, 1)})
     return BoardTable(period, rows, columns=("total", "members", "per_member", "participation"),
                       frozen=_freeze_note(session, period, "orgs"))
+
+
+def _shown(score: float, sort: str) -> float:
+    # What the chart draws: 人均 to 2 decimals and participation in percent, as the table shows them.
+    return {"per_member": lambda: round(score, 2), "participation": lambda: round(score * 100, 1),
+            "total": lambda: score}[sort]()
+
+
+def _sort_value(row: dict, sort: str) -> float:
+    return {"total": row["points"], "per_member": row["per_member"], "participation": row["participation"]}[sort]
 
 
 def ranked_orgs(session: Session, root: Org | None, path_prefix: str) -> list[Org]:

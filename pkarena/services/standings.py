@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
+from pkarena.engine import periods
 from pkarena.engine.ranking import shared_ranks
 from pkarena.models import JointGroup, LedgerEntry, Member, MonthlySnapshot, Org, Pairing, SnapshotRow
 from pkarena.services import boards, ledger
@@ -156,22 +157,16 @@ def period_months(period: str) -> list[str]:
     raise ValueError(f"not a quarter or year period: {period!r}")
 
 
-def frozen_period_board(session: Session, period: str, scope_kind: str, scope_id: int = 0) -> dict:
-    """A quarter's or year's ranking: points summed over its frozen months' snapshots (ties share a rank)."""
+def frozen_period_board(session: Session, period: str, scope_kind: str, scope_id: int = 0,
+                        sort: str = "total") -> dict:
+    """A quarter's or year's ranking summed over its frozen months' snapshots (see engine/periods.py)."""
     months = period_months(period)
-    rows = session.execute(
+    rows = [periods.FrozenRow(*row) for row in session.execute(
         select(MonthlySnapshot.month, SnapshotRow.subject_kind, SnapshotRow.subject_id, SnapshotRow.name,
-               SnapshotRow.points)
+               SnapshotRow.points, SnapshotRow.members, SnapshotRow.per_member, SnapshotRow.participation)
         .join(SnapshotRow, SnapshotRow.snapshot_id == MonthlySnapshot.id)
         .where(MonthlySnapshot.month.in_(months), MonthlySnapshot.scope_kind == scope_kind,
                MonthlySnapshot.scope_id == scope_id)
-    ).all()
-    totals: dict[tuple[str, int], float] = {}
-    names: dict[tuple[str, int], str] = {}
-    for _month, kind, subject_id, name, points in rows:
-        totals[(kind, subject_id)] = totals.get((kind, subject_id), 0) + points
-        names[(kind, subject_id)] = name
-    frozen = sorted({month for month, *_rest in rows})
-    return {"months": months, "frozen_months": frozen, "rows": [
-        {"kind": key[0], "id": key[1], "name": names[key], "points": score, "rank": rank}
-        for key, score, rank in shared_ranks(totals.items())]}
+    )]
+    frozen = sorted({row.month for row in rows})
+    return {"months": months, "frozen_months": frozen, "sort": sort, "rows": periods.sum_months(rows, sort)}

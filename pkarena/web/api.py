@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from pkarena import runtime
 from pkarena.authz import require
+from pkarena.engine import periods
 from pkarena.models import JointGroup, Member, Org, Pairing
 from pkarena.services import standings
 from pkarena.store import keys
@@ -83,5 +84,8 @@ def _frozen_board(scope: str, period: str):
     kind, _, ident = scope.partition("/")
     if kind not in FROZEN_SCOPES or (ident and not ident.isdigit()) or (kind in ("members", "orgs")) == bool(ident):
         return _bad("INVALID_SCOPE", "scope 须为 members、orgs、org/<id>、pairing/<id> 或 joint-group/<id>")
-    board = standings.frozen_period_board(runtime.session(), period, FROZEN_SCOPES[kind], int(ident or 0))
+    sort = request.args.get("sort", "total")
+    if sort not in periods.ORG_SORTS:
+        return _bad("INVALID_SORT", "sort 须为 total、per_member 或 participation")
+    board = standings.frozen_period_board(runtime.session(), period, FROZEN_SCOPES[kind], int(ident or 0), sort)
     return jsonify(scope=scope, period=period, **board)

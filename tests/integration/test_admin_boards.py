@@ -141,6 +141,39 @@ def test_a_frozen_month_shows_its_short_checksum_and_quarters_sum_frozen_months(
     assert table_rows(quarter) == [(1, jia.display_name), (2, admin.display_name)] and "2026-11" in quarter.split("missing-months")[1]
 
 
+def test_a_quarter_ranks_orgs_by_per_member_summed_over_its_frozen_months(app, client, session, clock, world,
+                                                                          login):
+    clock.set(datetime(2026, 10, 10, 2, 0, tzinfo=UTC))
+    company = world.org("华瑞公司")
+    big, small = world.org("生产支部", company), world.org("机关支部", company)
+    crew = [world.member(big, f"big-{i}") for i in range(3)]
+    solo, admin = world.member(small, "solo"), world.member(company, "boss", role="admin")
+    for i, person in enumerate(crew):
+        award(app, session, clock, person, 3, f"q-big-{i}")  # 3 × 3 points: the larger total
+    award(app, session, clock, solo, 5, "q-solo")  # 5 points for one member: the better 人均
+    clock.set(datetime(2026, 11, 25, 6, 0, tzinfo=UTC))
+    freeze.freeze_month(session, clock, "2026-10")
+    login(admin)
+
+    def board(sort: str) -> str:
+        return client.get(f"/admin/boards?scope=orgs&org={company.id}&period=quarter:2026-Q4&sort={sort}"
+                          ).get_data(as_text=True)
+
+    by_member = board("per_member")
+    assert [name for _rank, name in table_rows(by_member)] == ["机关支部", "生产支部"]
+    assert "5.0" in by_member and "3.0" in by_member  # the 人均 column, not only the totals
+    assert 'data-testid="period-note"' in by_member
+    assert [name for _rank, name in table_rows(board("total"))] == ["生产支部", "机关支部"]
+    api = app.test_client()
+    api.post("/api/v1/auth/login", json={"username": "boss", "password": world.PASSWORD})
+    ranked = api.get("/api/v1/boards/orgs?period=quarter:2026-Q4&sort=per_member").get_json()
+    by_id = {row["id"]: row for row in ranked["rows"]}
+    assert (by_id[small.id]["per_member"], by_id[small.id]["points"], by_id[big.id]["per_member"]) == (5.0, 5, 3.0)
+    assert ranked["sort"] == "per_member"
+    refused = api.get("/api/v1/boards/orgs?period=quarter:2026-Q4&sort=median")
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "INVALID_SORT"
+
+
 def test_members_cannot_open_the_boards_page(client, league, login):
     login(league["people"]["甲"])
     assert client.get("/admin/boards").status_code == 403
