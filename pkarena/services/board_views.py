@@ -73,14 +73,24 @@ def member_board(session: Session, store: Store, period: str, org: Org | None, l
         board = standings.frozen_period_board(session, period, scope_kind, scope_id)
         rows = [{"id": r["id"], "name": r["name"], "points": r["points"], "rank": r["rank"]}
                 for r in board["rows"][:limit]]
-        return BoardTable(period, rows, missing_months=_missing_months(board))
+        return BoardTable(period, _with_orgs(session, rows), columns=("org", "points"),
+                          missing_months=_missing_months(board))
     scope = keys.scope_org(org.id) if org is not None else keys.scope_all()
     top = store.board_top(keys.board_key("members", scope, period), limit)
     ids = [int(r.member) for r in top]
     names = dict(session.execute(select(Member.id, Member.display_name).where(Member.id.in_(ids))).all()) if ids else {}
     rows = [{"id": int(r.member), "name": names.get(int(r.member), "?"), "points": r.score, "rank": r.rank}
             for r in top]
-    return BoardTable(period, rows, frozen=_freeze_note(session, period, scope_kind, scope_id))
+    return BoardTable(period, _with_orgs(session, rows), columns=("org", "points"),
+                      frozen=_freeze_note(session, period, scope_kind, scope_id))
+
+
+def _with_orgs(session: Session, rows: list[dict]) -> list[dict]:
+    """Member rows with the name of the org each member belongs to now (organizers ask "which branch?")."""
+    ids = [row["id"] for row in rows]
+    found = dict(session.execute(select(Member.id, Org.name).join(Org, Org.id == Member.org_id)
+                                 .where(Member.id.in_(ids))).all()) if ids else {}
+    return [{**row, "org": found.get(row["id"], "")} for row in rows]
 
 
 def _missing_months(board: dict) -> list[str]:

@@ -55,6 +55,7 @@ def test_equal_points_share_a_rank_and_are_marked_as_ties(app, client, session, 
     rows = table_rows(html)
     assert [r[0] for r in rows] == [1, 2, 2]
     assert rows[0][1] == "甲" and {r[1] for r in rows[1:]} == {"乙", "丙"}
+    assert "<td class=\"muted\">生产支部</td>" in html and "<td class=\"muted\">运维支部</td>" in html  # each one's branch
     assert html.count('class="is-tied"') == 2 and "丁" not in html.split('data-testid="board-table"')[1]
     assert chart_data(html)["names"][0] == "甲" and len(chart_data(html)["values"]) == 3
     assert "vendor/echarts.min.js" in html
