@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from pkarena.clock import Clock
 from pkarena.engine.snapshot import SCOPE_ORDER
-from pkarena.models import JointGroup, LedgerEntry, Member, Org, Pairing
+from pkarena.models import LedgerEntry, Member, Org
 from pkarena.services import freeze, snapshots
 
 LEDGER_SHEET = "台账"
@@ -79,7 +79,7 @@ def write_xlsx(session: Session, clock: Clock, month: str, target: str | IO[byte
     """Write `month` as a workbook: one rankings sheet per scope, then the 台账 (of orgs under `path_prefix`)."""
     month = freeze.parse_month(month)
     scopes, frozen = _scopes(session, clock, month)
-    names = _scope_names(session)
+    names = snapshots.scope_names(session)
     book = Workbook(write_only=True)  # streams rows: a month of a big company is millions of cells
     used: set[str] = set()
     members_all = next((checksum for kind, _id, checksum, _rows in scopes if kind == "members_all"), None)
@@ -104,13 +104,6 @@ def _first_row(month: str, checksum: str | None, suffix: str = "") -> list[str]:
     if checksum is None:
         return ["月份", month, "未冻结：按台账实时计算，无校验码"]
     return ["月份", month, f"快照校验码 SHA-256{suffix}", checksum]
-
-
-def _scope_names(session: Session) -> dict[tuple[str, int], str]:
-    names = {("members_org", oid): name for oid, name in session.execute(select(Org.id, Org.name))}
-    names.update({("pairing", pid): name for pid, name in session.execute(select(Pairing.id, Pairing.name))})
-    names.update({("joint_group", gid): name for gid, name in session.execute(select(JointGroup.id, JointGroup.name))})
-    return names
 
 
 def write_csv(session: Session, clock: Clock, month: str, target: IO[str], path_prefix: str = "") -> int:

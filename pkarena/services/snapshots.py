@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pkarena.models import MonthlySnapshot, SnapshotRow
+from pkarena.engine.snapshot import SCOPE_ORDER
+from pkarena.models import JointGroup, MonthlySnapshot, Org, Pairing, SnapshotRow
 
 ROW_FIELDS = (
     "position", "rank", "subject_kind", "subject_id", "name", "org_id", "points",
@@ -73,11 +74,18 @@ def get(session: Session, month: str, scope_kind: str, scope_id: int = 0) -> Sna
 
 
 def month_headers(session: Session, month: str) -> list[MonthlySnapshot]:
-    """The snapshot headers (no rows) of `month`, in a stable scope order."""
-    return list(session.execute(
-        select(MonthlySnapshot).where(MonthlySnapshot.month == month)
-        .order_by(MonthlySnapshot.scope_kind, MonthlySnapshot.scope_id)
-    ).scalars())
+    """The snapshot headers (no rows) of `month`, in the freeze's scope order (members first)."""
+    order = {kind: index for index, kind in enumerate(SCOPE_ORDER)}
+    headers = session.execute(select(MonthlySnapshot).where(MonthlySnapshot.month == month)).scalars()
+    return sorted(headers, key=lambda h: (order.get(h.scope_kind, len(order)), h.scope_id))
+
+
+def scope_names(session: Session) -> dict[tuple[str, int], str]:
+    """(scope kind, id) → the org's, pairing's or joint group's name, for the scopes that have an id."""
+    names = {("members_org", oid): name for oid, name in session.execute(select(Org.id, Org.name))}
+    names.update({("pairing", pid): name for pid, name in session.execute(select(Pairing.id, Pairing.name))})
+    names.update({("joint_group", gid): name for gid, name in session.execute(select(JointGroup.id, JointGroup.name))})
+    return names
 
 
 def all_for_month(session: Session, month: str) -> list[SnapshotView]:

@@ -83,6 +83,10 @@ def test_the_organizer_page_lists_frozen_months_with_short_checksums(client, log
     assert all(s.checksum[:12] in html for s in frozen["scopes"])
     assert "/admin/snapshots/export?month=2026-10&amp;format=xlsx" in html
     assert 'href="/admin/snapshots"' in html  # the nav link
+    # Scopes by name, in the freeze's order: the members' boards first, the orgs' ranking after them.
+    listed = html.split('data-testid="snapshot-table"', 1)[1]
+    assert "组织成员榜：一支部" in listed and "组织成员榜：二支部" in listed and "#" not in listed.split("</table>")[0]
+    assert listed.index("成员总榜") < listed.index("组织成员榜：甲公司") < listed.index("组织排名")
 
 
 def test_members_cannot_open_the_snapshot_page(client, login, frozen):

@@ -23,7 +23,7 @@ def _month_or_404(month: str) -> str:
 def _page(verified: dict | None = None, status: int = 200):
     session = runtime.session()
     months = [(month, snapshots.month_headers(session, month)) for month in snapshots.frozen_months(session)]
-    return render_template("admin/snapshots.html", months=months, verified=verified,
+    return render_template("admin/snapshots.html", months=months, verified=verified, names=snapshots.scope_names(session),
                            current_month=runtime.clock().month_key(), short=snapshots.short_checksum), status
 
 
