@@ -131,6 +131,9 @@ def test_member_sees_manual_entries_and_corrections_on_the_points_page(client, s
     login(tree["m1"])
     page = client.get("/me/points").get_data(as_text=True)
     assert "积分制" in page and "思想学习" in page and "参加主题党日集中学习" in page
+    # The reason and the evidence note on lines of their own.
+    assert '<div class="muted small">参加主题党日集中学习</div>' in page
+    assert '<div class="muted small">证明材料：签到表 2026-11-20</div>' in page
     assert "积分更正" in page and "更正 2026-11 的积分" in page and "多记 1 分" in page
     assert 'id="trend-chart"' in page and '"cumulative":' in page
     assert 'data-testid="rank-branch"' in page and 'data-testid="rank-company"' in page
