@@ -129,18 +129,7 @@ def org_board(session: Session, store: Store, period: str, org_list: list[Org], 
         raise BoardViewError("INVALID_SORT", "排序须为 per_member、total 或 participation")
     if is_frozen_period(period):
         # Quarter/year: sums over the frozen months (流动红旗 goes to the best 人均 of the quarter).
-        board = standings.frozen_period_board(session, period, "orgs", sort=sort)
-        names = {org.id: org.name for org in org_list}
-        chosen = {r["id"]: r for r in board["rows"] if r["id"] in names}
-        rows = []
-        for org_id, score, rank in shared_ranks((i, _sort_value(r, sort)) for i, r in chosen.items()):
-            r = chosen[org_id]
-            rows.append({"id": org_id, "name": names[org_id], "points": _shown(score, sort), "rank": rank,
-                         "total": r["points"],
-                         "members": r["members"], "per_member": round(r["per_member"], 2),
-                         "participation": round(r["participation"] * 100, 1)})
-        return BoardTable(period, rows, columns=("total", "members", "per_member", "participation"),
-                          missing_months=_missing_months(board))
+        return _frozen_org_table(session, period, "orgs", 0, sort, {org.id: org.name for org in org_list})
     metrics = {m.org_id: m for m in org_metrics(session, store, period, org_list)}
     value = {"per_member": lambda m: round(m.per_member, 4), "total": lambda m: m.total,
              "participation": lambda m: round(m.participation, 4)}[sort]
@@ -164,6 +153,21 @@ def _sort_value(row: dict, sort: str) -> float:
     return {"total": row["points"], "per_member": row["per_member"], "participation": row["participation"]}[sort]
 
 
+def _frozen_org_table(session: Session, period: str, scope_kind: str, scope_id: int, sort: str,
+                      names: dict[int, str] | None = None) -> BoardTable:
+    """A quarter's or year's orgs of one frozen scope (only `names`' orgs, named so, when given), ranked by `sort`."""
+    board = standings.frozen_period_board(session, period, scope_kind, scope_id, sort=sort)
+    chosen = {r["id"]: r for r in board["rows"] if names is None or r["id"] in names}
+    rows = []
+    for org_id, score, rank in shared_ranks((i, _sort_value(r, sort)) for i, r in chosen.items()):
+        r = chosen[org_id]
+        rows.append({"id": org_id, "name": names[org_id] if names else r["name"], "points": _shown(score, sort),
+                     "rank": rank, "total": r["points"], "members": r["members"],
+                     "per_member": round(r["per_member"], 2), "participation": round(r["participation"] * 100, 1)})
+    return BoardTable(period, rows, columns=("total", "members", "per_member", "participation"),
+                      missing_months=_missing_months(board))
+
+
 def ranked_orgs(session: Session, root: Org | None, path_prefix: str) -> list[Org]:
     """The orgs compared on an org board: `root`'s children (itself if it has none); companies for no root."""
     if root is None:
@@ -176,18 +180,22 @@ def ranked_orgs(session: Session, root: Org | None, path_prefix: str) -> list[Or
 
 def _month_only(period: str) -> str:
     if not period.startswith("month:"):
-        raise BoardViewError("MONTH_ONLY", "结对和联合组排行只支持按月查看")
+        raise BoardViewError("MONTH_ONLY", "结对和联合组排行只支持按月、季度或年度查看")
     return period.removeprefix("month:")
 
 
 def pairing_board(session: Session, store: Store, period: str, pairing: Pairing) -> BoardTable:
-    """Both sides of a pairing for a month, ranked by 人均 (equal 人均 share rank 1)."""
+    """Both sides of a pairing for a month (or a quarter or year of frozen months), ranked by 人均."""
+    if is_frozen_period(period):
+        return _frozen_org_table(session, period, "pairing", pairing.id, "per_member")
     standing = standings.pairing_standing(session, store, _month_only(period), pairing)
     return _group_table(session, period, standing["sides"], "pairing", pairing.id)
 
 
 def joint_group_board(session: Session, store: Store, period: str, group: JointGroup) -> BoardTable:
-    """A joint group's orgs for a month, ranked by 人均."""
+    """A joint group's orgs for a month (or a quarter or year of frozen months: 联合党委's quarterly 评比), by 人均."""
+    if is_frozen_period(period):
+        return _frozen_org_table(session, period, "joint_group", group.id, "per_member")
     standing = standings.joint_group_standing(session, store, _month_only(period), group)
     return _group_table(session, period, standing["rows"], "joint_group", group.id)
 

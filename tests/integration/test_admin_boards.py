@@ -175,6 +175,29 @@ def test_a_quarter_ranks_orgs_by_per_member_summed_over_its_frozen_months(app, c
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "INVALID_SORT"
 
 
+def test_pairings_and_joint_groups_have_quarter_boards_of_their_frozen_months(app, client, session, clock, world,
+                                                                             login):
+    clock.set(datetime(2026, 10, 2, 2, 0, tzinfo=UTC))
+    home, away = world.org("华瑞公司"), world.org("星联公司")
+    ours, theirs = world.org("生产支部", home), world.org("运维支部", away)
+    pairing = orgs.create_pairing(session, clock, "结对一", ours, theirs, date(2026, 10, 1))
+    group = orgs.create_joint_group(session, clock, "联合党委", [home, away])
+    session.commit()
+    pair_of_ours, solo = [world.member(ours, f"ours-{i}") for i in range(2)], world.member(theirs, "theirs")
+    admin = world.member(home, "boss", role="admin")
+    for i, person in enumerate(pair_of_ours):
+        award(app, session, clock, person, 3, f"oct-ours-{i}")  # 6 points over 2 members (+ the admin)
+    award(app, session, clock, solo, 4, "oct-theirs")  # 4 points for 1 member: the better 人均
+    clock.set(datetime(2026, 11, 25, 6, 0, tzinfo=UTC))
+    freeze.freeze_month(session, clock, "2026-10")
+    login(admin)
+    paired = client.get(f"/admin/boards?scope=pairing&pairing={pairing.id}&period=quarter:2026-Q4")
+    assert paired.status_code == 200
+    assert table_rows(paired.get_data(as_text=True)) == [(1, "运维支部"), (2, "生产支部")]
+    joint = client.get(f"/admin/boards?scope=joint-group&group={group.id}&period=year:2026").get_data(as_text=True)
+    assert table_rows(joint) == [(1, "星联公司"), (2, "华瑞公司")] and 'data-testid="period-note"' in joint
+
+
 def test_members_cannot_open_the_boards_page(client, league, login):
     login(league["people"]["甲"])
     assert client.get("/admin/boards").status_code == 403

@@ -17,7 +17,7 @@ from pkarena.web.admin.pairings import pairing_or_404
 
 SCOPES = {"members": _l("成员排名"), "orgs": _l("组织排名"), "pairing": _l("结对"), "joint-group": _l("联合组")}
 ERRORS = {"INVALID_PERIOD": _l("无法识别的周期"), "INVALID_SORT": _l("无法识别的排序方式"),
-          "MONTH_ONLY": _l("结对和联合组排行只支持按月查看（本月或往月）")}
+          "MONTH_ONLY": _l("结对和联合组排行只支持按月（本月或往月）、季度或年度查看")}
 SORTS = {"per_member": _l("人均积分"), "total": _l("总积分"), "participation": _l("参与率")}
 
 
