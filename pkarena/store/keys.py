@@ -13,6 +13,7 @@ MATCH_STATE_TTL = 2 * 3600  # an abandoned match's live state must not linger fo
 LIVE_STATE_TTL = 12 * 3600  # a live round is hosted within a working day
 TMP_TTL = 600  # a temp board left by a crashed rebuild cleans itself up
 QB_IMPORT_PROGRESS_TTL = 3600  # an import's progress and result are read within the hour
+MEMBER_IMPORT_PROGRESS_TTL = 3600  # likewise; generated passwords leave it at the first look anyway
 DEFAULT_LEASE_TTL = 30.0  # a worker job renews its lease well within this
 
 
@@ -149,6 +150,12 @@ def match_schedule_key() -> str:
 def match_rescue_key(match_id: str) -> str:
     """`pk:lease:rescue:{match_id}`: one process at a time takes over a match whose driver is gone."""
     return lease_key(f"rescue:{match_id}")
+
+# --- member import -------------------------------------------------------------------------------
+def member_import_progress_key(token: str) -> str:
+    """`pk:memberimport:{token}`: progress and outcome of one confirmed member import (token of the upload)."""
+    return _join("memberimport", token)
+
 
 # --- question bank ------------------------------------------------------------------------------
 def qb_import_progress_key(token: str) -> str:

@@ -1,4 +1,4 @@
-"""The organizer's bulk member import in Chromium: preview, a busy confirm button, initial passwords once."""
+"""The organizer's bulk member import in Chromium: preview, a busy confirm, progress, initial passwords once."""
 
 from __future__ import annotations
 
@@ -28,11 +28,15 @@ def test_confirming_an_import_shows_it_is_busy_then_lists_the_new_accounts_once(
 
     desktop.evaluate(HOLD_SUBMIT)
     desktop.click("form[data-busy] button[type=submit]")
-    assert "请勿关闭页面" in desktop.locator("[data-testid=busy-note]").inner_text()
+    assert "正在开始导入" in desktop.locator("[data-testid=busy-note]").inner_text()
     assert desktop.locator("form[data-busy] button[type=submit]").is_disabled()  # no second submit
 
     with desktop.expect_navigation():
         desktop.evaluate("document.querySelector('form[data-busy]').submit()")
+    # The progress page reloads itself into the result once the background import is done.
+    desktop.wait_for_selector("[data-testid=import-done]", timeout=60_000)
     assert desktop.locator("h1").inner_text() == "导入完成"
-    page = desktop.content()
-    assert all(f"imp-e2e-{i}" in page for i in range(1, 4))
+    passwords = desktop.locator("[data-testid=generated-passwords] tbody tr")
+    assert passwords.count() == 3 and "imp-e2e-1" in passwords.first.inner_text()
+    desktop.reload()
+    assert desktop.locator("[data-testid=passwords-shown]").count() == 1  # shown once, not again

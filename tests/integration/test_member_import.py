@@ -11,9 +11,10 @@ import pytest
 from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
 from pkarena.models import AuditLog, Member
-from pkarena.services import members
+from pkarena.services import member_import, member_import_job, members
 
 HEADERS = ["姓名", "用户名", "手机号", "组织", "初始密码"]
 
@@ -51,6 +52,15 @@ def upload(client, data: bytes, filename: str):
                        content_type="multipart/form-data")
 
 
+def confirm(client):
+    """Confirm the staged upload, wait for its background import, and return the result page."""
+    response = client.post("/admin/members/import/confirm")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    token = response.headers["Location"].rsplit("/", 1)[-1]
+    member_import_job.wait(token, timeout=60)
+    return client.get(f"/admin/members/import/{token}")
+
+
 def member_count(session) -> int:
     return session.execute(select(func.count(Member.id))).scalar_one()
 
@@ -63,7 +73,7 @@ def test_valid_xlsx_previews_then_creates_every_member_once(client, session, tre
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "共 2 名成员可以导入" in text
     assert member_count(session) == before  # nothing written before the confirmation
-    done = client.post("/admin/members/import/confirm")
+    done = confirm(client)
     assert done.status_code == 200 and "已导入 2 名成员" in done.get_data(as_text=True)
     assert done.headers["Cache-Control"] == "no-store"
     zs = session.execute(select(Member).where(Member.username == "zs01")).scalar_one()
@@ -134,7 +144,8 @@ def test_gb18030_csv_with_rare_characters_imports(client, session, tree, login):
     data = csv_bytes([["朱镕基", "zrj", "", "一支部", "password-1"], ["王喆", "wz", "", "二支部", ""]], "gb18030")
     text = upload(client, data, "成员.csv").get_data(as_text=True)
     assert "共 2 名成员可以导入" in text
-    done = client.post("/admin/members/import/confirm").get_data(as_text=True)
+    result = confirm(client)
+    done = result.get_data(as_text=True)
     names = set(session.execute(select(Member.display_name).where(Member.username.in_(["zrj", "wz"]))).scalars())
     assert names == {"朱镕基", "王喆"}
     # the generated password is shown once and works
@@ -142,6 +153,49 @@ def test_gb18030_csv_with_rare_characters_imports(client, session, tree, login):
     assert len(password) == 10 and members.authenticate(session, "wz", password) is not None
     uri = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', done).group(1)
     assert password in base64.b64decode(uri).decode("utf-8-sig")
+    assert "password-1" not in base64.b64decode(uri).decode("utf-8-sig")  # the file's own passwords stay out
+    # Shown once: the page again, and what the Store still holds, have no password any more.
+    again = client.get(result.request.path).get_data(as_text=True)
+    assert password not in again and 'data-testid="passwords-shown"' in again and "已导入 2 名成员" in again
+    token = result.request.path.rsplit("/", 1)[-1]
+    assert password not in str(member_import_job.progress(client.application.extensions["pkarena.store"], token))
+
+
+def test_the_progress_of_an_import_is_json_for_its_organizer_only(client, session, world, tree, login):
+    login(tree["host"])
+    upload(client, xlsx([["甲", "u1", "", "一支部", ""], ["乙", "u2", "", "二支部", ""]]), "m.xlsx")
+    token = confirm(client).request.path.rsplit("/", 1)[-1]
+    assert client.get(f"/admin/members/import/{token}/progress").get_json() == {"state": "done", "done": 2,
+                                                                               "total": 2}
+    login(world.member(tree["a"], "host-a2", role="organizer", scope=tree["a"]))
+    assert client.get(f"/admin/members/import/{token}/progress").status_code == 404
+    assert client.get(f"/admin/members/import/{token}").status_code == 404
+    assert client.get("/admin/members/import/not-a-token/progress").status_code == 404
+
+
+def test_hashing_the_initial_passwords_reports_its_progress_in_batches() -> None:
+    planned = [member_import.PlannedMember(i, f"成员{i}", f"u{i}", None, 1, "一支部", f"password-{i}", False)
+               for i in range(20)]
+    reports: list[tuple[int, int]] = []
+    hashes = member_import.hash_initial_passwords(member_import.ImportPlan(None, planned), lambda *r: reports.append(r))
+    assert reports == [(member_import.HASH_BATCH, 20), (20, 20)] and len(hashes) == 20
+    assert check_password_hash(hashes[7], "password-7")  # in order
+
+
+def test_a_username_taken_after_the_check_rejects_the_whole_import(app, session, world, tree, tmp_path):
+    table = member_import.read(xlsx([["甲", "u1", "", "一支部", ""], ["乙", "late", "", "一支部", ""]]), "m.xlsx")
+    plan = member_import.validate(session, table, tree["host"])
+    assert plan.ok
+    world.member(tree["a1"], "late")  # someone else took it meanwhile
+    marker, store, token = tmp_path / "staged.xlsx", app.extensions["pkarena.store"], "race-token-0123456789"
+    marker.write_bytes(b"the staged upload")
+    assert member_import_job.start(app, store, token, plan, marker, "m.xlsx", tree["host"].id)
+    assert not member_import_job.start(app, store, token, plan, marker, "m.xlsx", tree["host"].id)  # once
+    member_import_job.wait(token, timeout=60)
+    outcome = member_import_job.progress(store, token)
+    assert outcome["state"] == "rejected" and "用户名" in outcome["message"]
+    assert session.execute(select(Member).where(Member.username == "u1")).first() is None  # nothing half-done
+    assert not marker.exists()  # the task removes the staged file either way
 
 
 def test_english_headers_are_accepted(client, session, tree, login):

@@ -1,4 +1,4 @@
-"""Bulk member import: upload → validate every row → report or preview → confirm → one transaction."""
+"""Bulk member import: upload → validate every row → report or preview → confirm → a background task → result."""
 
 from __future__ import annotations
 
@@ -10,14 +10,24 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask import session as web_session
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import member_import, members
+from pkarena.services import member_import, member_import_job
 from pkarena.web.admin import bp
 from pkarena.web.admin_forms import ActionForm, MemberImportForm
 from question_bank.tabular import Problem, TableError, write_sheet_with_reasons
@@ -100,7 +110,7 @@ def import_upload():
 @bp.route("/members/import/confirm", methods=["POST"])
 @require("organizer")
 def import_confirm():
-    """Re-validate the staged file and create every member in one transaction."""
+    """Re-validate the staged file, then create the members in a background task and show its progress."""
     staged = _staged()
     if staged is None or not ActionForm().validate_on_submit():
         flash(_("上传的文件已失效，请重新上传"), "error")
@@ -108,17 +118,38 @@ def import_confirm():
     plan, problems = _plan(*staged)
     if plan is None or not plan.ok:
         return _report(plan, problems)
-    try:
-        member_import.commit(runtime.session(), runtime.clock(), plan, current_user.id)
-    except members.MemberError as exc:  # someone took a username between validation and commit
-        runtime.session().rollback()
-        flash(_(exc.message), "error")
-        return _report(*_plan(*staged))
-    runtime.session().commit()
-    _discard()
+    token = web_session[SESSION_KEY]["token"]
+    member_import_job.start(current_app._get_current_object(), runtime.store(), token, plan, staged[0], staged[1],
+                            current_user.id)
+    web_session.pop(SESSION_KEY, None)  # the task owns the file now and removes it when done
+    return redirect(url_for("admin.import_result", token=token))
+
+
+def _progress_or_404(token: str) -> dict:
+    state = member_import_job.progress(runtime.store(), token) if TOKEN_RE.match(token) else None
+    if state is None or state.get("actor") != current_user.id:
+        abort(404)
+    return state
+
+
+@bp.route("/members/import/<token>/progress")
+@require("organizer")
+def import_progress(token: str):
+    """JSON progress of a confirmed import, polled by the result page."""
+    state = _progress_or_404(token)
+    return jsonify({k: state.get(k) for k in ("state", "done", "total")})
+
+
+@bp.route("/members/import/<token>")
+@require("organizer")
+def import_result(token: str):
+    """A progress bar while the members are created; then the accounts, generated passwords shown once."""
+    state = _progress_or_404(token)
+    accounts = member_import_job.take_accounts(runtime.store(), token) if state.get("state") == "done" else None
     csv_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(
-        member_import.result_csv(plan).encode("utf-8")).decode("ascii")
-    response = make_response(render_template("admin/import_done.html", plan=plan, csv_uri=csv_uri))
+        member_import.result_csv(accounts).encode("utf-8")).decode("ascii") if accounts else None
+    response = make_response(render_template("admin/import_result.html", token=token, state=state,
+                                             accounts=accounts, csv_uri=csv_uri))
     response.headers["Cache-Control"] = "no-store"  # the page shows initial passwords once
     return response
 

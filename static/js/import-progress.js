@@ -1,8 +1,9 @@
-// Progress of a confirmed question import: poll the JSON endpoint once a second, draw the bar,
-// and reload the page (which then shows the result) when the import is no longer running.
-const box = document.getElementById("qb-progress");
-const fill = box.querySelector(".qb-bar-fill");
-const text = document.getElementById("qb-progress-text");
+// Progress of a confirmed import (questions or members): poll the JSON endpoint once a second, draw
+// the bar, and reload the page (which then shows the result) when the import is no longer running.
+// The text element names each phase's label in a data attribute (data-read, data-save, data-hash).
+const box = document.getElementById("import-progress");
+const fill = box.querySelector(".progress-bar-fill");
+const text = document.getElementById("import-progress-text");
 
 async function poll() {
   try {
@@ -15,7 +16,7 @@ async function poll() {
       }
       const percent = state.total ? Math.round((100 * state.done) / state.total) : 0;
       fill.style.width = `${percent}%`;
-      const phase = state.phase === "save" ? text.dataset.save : text.dataset.read;
+      const phase = text.dataset[state.phase || "default"] || "";
       text.textContent = `${phase} ${state.done} / ${state.total}（${percent}%）`;
     }
   } catch (error) {
