@@ -63,15 +63,22 @@ def test_a_lone_demo_player_gets_a_bot_after_the_wait_and_finishes_the_match(
         if table.last(lone.id, "match.end"):
             break
         question = table.last(lone.id, "question")
-        clock.advance(seconds=1)
-        assert table.emit(lone.id, "answer", {"match_id": question["match_id"], "index": question["index"],
-                                              "choice": right(question)})["ok"]
+        # A second later, but within the question's time: it may have opened before the clock's "now"
+        # (the next question opens a gap after the close, and the close is when the bot answered).
+        answer_ms = min(clock.now().timestamp() * 1000 + 1000, question["deadline"] - 1)
+        clock.set(datetime.fromtimestamp(answer_ms / 1000, UTC))
+        ack = table.emit(lone.id, "answer", {"match_id": question["match_id"], "index": question["index"],
+                                             "choice": right(question)})
+        assert ack["ok"], ack
         clock.set(datetime.fromtimestamp(question["deadline"] / 1000, UTC))  # the bot answers by then
         tick(app, table, question["match_id"])
         reveal = table.last(lone.id, "reveal")
         assert reveal["index"] == question["index"] and reveal["results"][bot_id]["choice"] is not None
-        clock.advance(seconds=4)
-        tick(app, table, question["match_id"])
+        for _ in range(10):  # until the next question opens (or the match ends)
+            if table.last(lone.id, "match.end") or table.last(lone.id, "question")["index"] > question["index"]:
+                break
+            clock.advance(seconds=1)
+            tick(app, table, question["match_id"])
     end = table.last(lone.id, "match.end")
     assert end and not end["aborted"] and {s["player"] for s in end["standings"]} == {str(lone.id), bot_id}
     bot_line = next(s for s in end["standings"] if s["player"] == bot_id)
