@@ -88,7 +88,8 @@ def _run(app: Flask, store: Store, token: str, plan: ImportPlan, path: Path, fil
                 else:
                     # Passwords from the file stay out of the Store: only generated ones must be handed out.
                     total = len(plan.members)
-                    outcome = {**base, "state": "done", "created": total, "done": total, "total": total, "accounts": [
+                    outcome = {**base, "state": "done", "created": total, "done": total, "total": total,
+                               "generated": sum(p.generated for p in plan.members), "accounts": [
                         asdict(p if p.generated else replace(p, password="")) for p in plan.members]}
     except Exception:
         log.exception("member import %s failed", filename)

@@ -59,8 +59,11 @@ class Staging:
         """Save an upload under a fresh random token remembered in the session; drop stale uploads."""
         self.discard()
         for old in self.directory().iterdir():
-            if old.stat().st_mtime < time.time() - STALE_AFTER:
-                old.unlink(missing_ok=True)
+            try:
+                if old.stat().st_mtime < time.time() - STALE_AFTER:
+                    old.unlink(missing_ok=True)
+            except FileNotFoundError:  # another process's import finished and removed its file meanwhile
+                continue
         filename = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:120]
         ext, token = Path(filename).suffix.lower(), secrets.token_urlsafe(24)
         path = self.directory() / f"{token}{ext}"

@@ -76,6 +76,8 @@ def test_valid_xlsx_previews_then_creates_every_member_once(client, session, tre
     done = confirm(client)
     assert done.status_code == 200 and "已导入 2 名成员" in done.get_data(as_text=True)
     assert done.headers["Cache-Control"] == "no-store"
+    # Every password came from the file: nothing was generated, so nothing is said to be hidden later.
+    assert 'data-testid="passwords-shown"' not in client.get(done.request.path).get_data(as_text=True)
     zs = session.execute(select(Member).where(Member.username == "zs01")).scalar_one()
     ls = session.execute(select(Member).where(Member.username == "ls02")).scalar_one()
     assert (zs.org_id, zs.phone, ls.org_id, ls.phone) == (tree["a1"].id, "13800000001", tree["a2"].id, None)

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import re
-import secrets
-import tempfile
-import time
 from pathlib import Path
 
 from flask import (
@@ -21,7 +17,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask import session as web_session
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,49 +25,11 @@ from pkarena.authz import require
 from pkarena.services import member_import, member_import_job
 from pkarena.web.admin import bp
 from pkarena.web.admin_forms import ActionForm, MemberImportForm
+from pkarena.web.staging import TOKEN_RE, Staging
 from question_bank.tabular import Problem, TableError, write_sheet_with_reasons
 
-SESSION_KEY = "member_import"
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-STALE_AFTER = 3600  # seconds an uploaded file waits for its confirmation
-
-
-def staging_dir() -> Path:
-    """Where uploads wait between validation and confirmation (shared by the processes of one host)."""
-    path = Path(current_app.config["IMPORT_STAGING_DIR"] or Path(tempfile.gettempdir()) / "pkarena-member-import")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _staged() -> tuple[Path, str] | None:
-    """The current user's uploaded file and its original name, if it is still there."""
-    info = web_session.get(SESSION_KEY) or {}
-    token, ext = info.get("token", ""), info.get("ext", "")
-    if info.get("actor") != current_user.id or not TOKEN_RE.match(token) or ext not in (".xlsx", ".csv", ".tsv"):
-        return None
-    path = staging_dir() / f"{token}{ext}"
-    return (path, info.get("filename") or path.name) if path.is_file() else None
-
-
-def _stage(upload) -> tuple[Path, str]:
-    """Save an upload under a fresh random token remembered in the session; drop older uploads."""
-    _discard()
-    for old in staging_dir().iterdir():
-        if old.stat().st_mtime < time.time() - STALE_AFTER:
-            old.unlink(missing_ok=True)
-    filename = (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:120]
-    ext, token = Path(filename).suffix.lower(), secrets.token_urlsafe(24)
-    path = staging_dir() / f"{token}{ext}"
-    upload.save(path)
-    web_session[SESSION_KEY] = {"token": token, "ext": ext, "filename": filename, "actor": current_user.id}
-    return path, filename
-
-
-def _discard() -> None:
-    staged = _staged()
-    if staged:
-        staged[0].unlink(missing_ok=True)
-    web_session.pop(SESSION_KEY, None)
+# The subdirectory keeps the folder the member import has always used (pkarena-member-import).
+staging = Staging("member_import", "member-import")
 
 
 def _plan(path: Path, filename: str) -> tuple[member_import.ImportPlan | None, list[Problem]]:
@@ -104,25 +61,25 @@ def import_upload():
     form = MemberImportForm()
     if not form.validate_on_submit():
         return render_template("admin/import.html", form=form), 400
-    return _report(*_plan(*_stage(form.file.data)))
+    staged = staging.stage(form.file.data)
+    return _report(*_plan(staged.path, staged.filename))
 
 
 @bp.route("/members/import/confirm", methods=["POST"])
 @require("organizer")
 def import_confirm():
     """Re-validate the staged file, then create the members in a background task and show its progress."""
-    staged = _staged()
+    staged = staging.current()
     if staged is None or not ActionForm().validate_on_submit():
         flash(_("上传的文件已失效，请重新上传"), "error")
         return redirect(url_for("admin.import_page"))
-    plan, problems = _plan(*staged)
+    plan, problems = _plan(staged.path, staged.filename)
     if plan is None or not plan.ok:
         return _report(plan, problems)
-    token = web_session[SESSION_KEY]["token"]
-    member_import_job.start(current_app._get_current_object(), runtime.store(), token, plan, staged[0], staged[1],
-                            current_user.id)
-    web_session.pop(SESSION_KEY, None)  # the task owns the file now and removes it when done
-    return redirect(url_for("admin.import_result", token=token))
+    member_import_job.start(current_app._get_current_object(), runtime.store(), staged.token, plan, staged.path,
+                            staged.filename, current_user.id)
+    staging.forget()  # the task owns the file now and removes it when done
+    return redirect(url_for("admin.import_result", token=staged.token))
 
 
 def _progress_or_404(token: str) -> dict:
@@ -158,16 +115,16 @@ def import_result(token: str):
 @require("organizer")
 def import_reasons():
     """The uploaded sheet back as .xlsx with a 错误原因 column."""
-    staged = _staged()
+    staged = staging.current()
     if staged is None:
         abort(404)
-    plan, problems = _plan(*staged)
+    plan, problems = _plan(staged.path, staged.filename)
     if plan is None:
         abort(404)
     out = io.BytesIO()
     write_sheet_with_reasons(plan.table, problems, out)
     out.seek(0)
-    return send_file(out, as_attachment=True, download_name=f"{Path(staged[1]).stem}-{_('错误原因')}.xlsx",
+    return send_file(out, as_attachment=True, download_name=f"{Path(staged.filename).stem}-{_('错误原因')}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
