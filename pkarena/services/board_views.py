@@ -145,8 +145,11 @@ def org_board(session: Session, store: Store, period: str, org_list: list[Org], 
 
 def _shown(score: float, sort: str) -> float:
     # What the chart draws: 人均 to 2 decimals and participation in percent, as the table shows them.
-    return {"per_member": lambda: round(score, 2), "participation": lambda: round(score * 100, 1),
-            "total": lambda: score}[sort]()
+    if sort == "per_member":
+        return round(score, 2)
+    if sort == "participation":
+        return round(score * 100, 1)
+    return score
 
 
 def _sort_value(row: dict, sort: str) -> float:

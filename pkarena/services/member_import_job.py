@@ -16,61 +16,50 @@ from typing import Any
 from flask import Flask
 
 from pkarena.database import begin_write
-from pkarena.extensions import socketio
 from pkarena.services import members
+from pkarena.services.background import StoredTasks
 from pkarena.services.member_import import ImportPlan, PlannedMember, commit, hash_initial_passwords
 from pkarena.store import keys
 from pkarena.store.base import Store
 
 log = logging.getLogger(__name__)
 
-_TASKS: dict[str, Any] = {}  # token → running task (thread or greenlet), so tests can join it
+TASKS = StoredTasks(keys.member_import_progress_key, keys.MEMBER_IMPORT_PROGRESS_TTL)
 FAILED = "导入时发生内部错误，没有导入任何成员，请稍后重试"
 
 
 def progress(store: Store, token: str) -> dict[str, Any] | None:
     """The progress or outcome of the import started for `token` (None: unknown or expired)."""
-    return store.state_get(keys.member_import_progress_key(token))
+    return TASKS.progress(store, token)
 
 
 def start(app: Flask, store: Store, token: str, plan: ImportPlan, path: Path, filename: str, actor_id: int) -> bool:
     """Start creating the planned members in a background task; False when this upload's import already started."""
-    key = keys.member_import_progress_key(token)
     first = {"state": "running", "done": 0, "total": len(plan.members), "actor": actor_id, "file": filename}
-    if not store.state_set_if_absent(key, first, keys.MEMBER_IMPORT_PROGRESS_TTL):
-        return False
-    _TASKS[token] = socketio.start_background_task(_run, app, store, token, plan, path, filename, actor_id)
-    if (progress(store, token) or {}).get("state") != "running":  # it finished before we remembered it
-        _TASKS.pop(token, None)
-    return True
+    return TASKS.start(store, token, first, _run, app, store, token, plan, path, filename, actor_id)
 
 
 def wait(token: str, timeout: float | None = None) -> None:
     """Block until the import of `token` has finished (no-op when none is running here)."""
-    task = _TASKS.get(token)
-    if task is not None:
-        task.join(timeout)
+    TASKS.wait(token, timeout)
 
 
 def take_accounts(store: Store, token: str) -> list[PlannedMember] | None:
     """The created accounts with their generated passwords, once; the Store keeps only the count after."""
-    key = keys.member_import_progress_key(token)
     outcome = progress(store, token)
     if not outcome or outcome.get("state") != "done" or "accounts" not in outcome:
         return None
     accounts = [PlannedMember(**account) for account in outcome.pop("accounts")]
-    store.state_set(key, {**outcome, "shown": True}, keys.MEMBER_IMPORT_PROGRESS_TTL)
+    TASKS.report(store, token, {**outcome, "shown": True})
     return accounts
 
 
 def _run(app: Flask, store: Store, token: str, plan: ImportPlan, path: Path, filename: str, actor_id: int) -> None:
     """Create the members in one transaction with progress in the Store; the outcome is stored last."""
-    key = keys.member_import_progress_key(token)
     base = {"actor": actor_id, "file": filename}
 
     def on_progress(done: int, total: int) -> None:
-        store.state_set(key, {**base, "state": "running", "done": done, "total": total},
-                        keys.MEMBER_IMPORT_PROGRESS_TTL)
+        TASKS.report(store, token, {**base, "state": "running", "done": done, "total": total})
 
     outcome: dict[str, Any] = {**base, "state": "failed", "message": FAILED}
     try:
@@ -94,6 +83,6 @@ def _run(app: Flask, store: Store, token: str, plan: ImportPlan, path: Path, fil
     except Exception:
         log.exception("member import %s failed", filename)
     finally:
-        store.state_set(key, outcome, keys.MEMBER_IMPORT_PROGRESS_TTL)
+        TASKS.report(store, token, outcome)
         path.unlink(missing_ok=True)
-        _TASKS.pop(token, None)
+        TASKS.finished(token)

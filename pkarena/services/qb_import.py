@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Flask
 
-from pkarena.extensions import socketio
 from pkarena.services import audit
+from pkarena.services.background import StoredTasks
 from pkarena.store import keys
 from pkarena.store.base import Store
 from question_bank.export import answer_text
@@ -22,7 +22,7 @@ from question_bank.types import QUESTION_TYPES
 log = logging.getLogger(__name__)
 PREVIEW_ROWS = 20
 MAX_STORED_ERRORS = 200  # the result page lists at most this many; the count is always complete
-_TASKS: dict[str, Any] = {}  # token → running task (thread or greenlet), so tests and shutdown can join it
+TASKS = StoredTasks(keys.qb_import_progress_key, keys.QB_IMPORT_PROGRESS_TTL)
 
 
 @dataclass
@@ -65,36 +65,26 @@ def preview_rows(table: Table | None, limit: int = PREVIEW_ROWS) -> list[Preview
 
 def progress(store: Store, token: str) -> dict[str, Any] | None:
     """The progress or outcome of the import started for ``token`` (None: unknown or expired)."""
-    return store.state_get(keys.qb_import_progress_key(token))
+    return TASKS.progress(store, token)
 
 
 def start(app: Flask, store: Store, token: str, path: Path, filename: str, actor_id: int, max_rows: int) -> bool:
     """Start the real import in a background task; False when this upload's import was already started."""
-    key = keys.qb_import_progress_key(token)
     first = {"state": "running", "phase": "read", "done": 0, "total": 0, "actor": actor_id, "file": filename}
-    if not store.state_set_if_absent(key, first, keys.QB_IMPORT_PROGRESS_TTL):
-        return False
-    _TASKS[token] = socketio.start_background_task(_run, app, store, token, path, filename, actor_id, max_rows)
-    if (progress(store, token) or {}).get("state") != "running":  # it finished before we remembered it
-        _TASKS.pop(token, None)
-    return True
+    return TASKS.start(store, token, first, _run, app, store, token, path, filename, actor_id, max_rows)
 
 
 def wait(token: str, timeout: float | None = None) -> None:
     """Block until the import of ``token`` has finished (no-op when none is running here)."""
-    task = _TASKS.get(token)
-    if task is not None:
-        task.join(timeout)
+    TASKS.wait(token, timeout)
 
 
 def _run(app: Flask, store: Store, token: str, path: Path, filename: str, actor_id: int, max_rows: int) -> None:
     """Import all-or-nothing in one transaction, writing progress to the Store; the outcome is stored last."""
-    key = keys.qb_import_progress_key(token)
     base = {"actor": actor_id, "file": filename}
 
     def on_progress(phase: str, done: int, total: int) -> None:
-        store.state_set(key, {**base, "state": "running", "phase": phase, "done": done, "total": total},
-                        keys.QB_IMPORT_PROGRESS_TTL)
+        TASKS.report(store, token, {**base, "state": "running", "phase": phase, "done": done, "total": total})
 
     outcome: dict[str, Any] = {**base, "state": "failed", "message": "导入时发生内部错误，题库未做任何改动，请稍后重试"}
     try:
@@ -110,9 +100,9 @@ def _run(app: Flask, store: Store, token: str, path: Path, filename: str, actor_
     except Exception:
         log.exception("question import %s failed", filename)
     finally:
-        store.state_set(key, outcome, keys.QB_IMPORT_PROGRESS_TTL)
+        TASKS.report(store, token, outcome)
         path.unlink(missing_ok=True)
-        _TASKS.pop(token, None)
+        TASKS.finished(token)
 
 
 def _outcome(base: dict[str, Any], report: ImportReport) -> dict[str, Any]:

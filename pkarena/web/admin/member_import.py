@@ -25,7 +25,7 @@ from pkarena.authz import require
 from pkarena.services import member_import, member_import_job
 from pkarena.web.admin import bp
 from pkarena.web.admin_forms import ActionForm, MemberImportForm
-from pkarena.web.staging import TOKEN_RE, Staging
+from pkarena.web.staging import Staging, task_progress_or_404
 from question_bank.tabular import Problem, TableError, write_sheet_with_reasons
 
 # The subdirectory keeps the folder the member import has always used (pkarena-member-import).
@@ -82,18 +82,11 @@ def import_confirm():
     return redirect(url_for("admin.import_result", token=staged.token))
 
 
-def _progress_or_404(token: str) -> dict:
-    state = member_import_job.progress(runtime.store(), token) if TOKEN_RE.match(token) else None
-    if state is None or state.get("actor") != current_user.id:
-        abort(404)
-    return state
-
-
 @bp.route("/members/import/<token>/progress")
 @require("organizer")
 def import_progress(token: str):
     """JSON progress of a confirmed import, polled by the result page."""
-    state = _progress_or_404(token)
+    state = task_progress_or_404(member_import_job.TASKS, token)
     return jsonify({k: state.get(k) for k in ("state", "done", "total")})
 
 
@@ -101,7 +94,7 @@ def import_progress(token: str):
 @require("organizer")
 def import_result(token: str):
     """A progress bar while the members are created; then the accounts, generated passwords shown once."""
-    state = _progress_or_404(token)
+    state = task_progress_or_404(member_import_job.TASKS, token)
     accounts = member_import_job.take_accounts(runtime.store(), token) if state.get("state") == "done" else None
     csv_uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(
         member_import.result_csv(accounts).encode("utf-8")).decode("ascii") if accounts else None

@@ -15,7 +15,7 @@ from pkarena.services import qb_import
 from pkarena.web.admin_forms import ActionForm
 from pkarena.web.qb import bp
 from pkarena.web.qb.forms import QuestionImportForm
-from pkarena.web.staging import TOKEN_RE, Staging
+from pkarena.web.staging import Staging, task_progress_or_404
 from question_bank.export import export_bank, write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,18 +67,11 @@ def import_confirm():
     return redirect(url_for("qb.import_result", token=staged.token))
 
 
-def _progress_or_404(token: str) -> dict:
-    state = qb_import.progress(runtime.store(), token) if TOKEN_RE.match(token) else None
-    if state is None or state.get("actor") != current_user.id:
-        abort(404)
-    return state
-
-
 @bp.route("/import/<token>/progress")
 @require("organizer")
 def import_progress(token: str):
     """JSON progress of a confirmed import, polled by the result page."""
-    state = _progress_or_404(token)
+    state = task_progress_or_404(qb_import.TASKS, token)
     return jsonify({k: state.get(k) for k in ("state", "phase", "done", "total")})
 
 
@@ -86,7 +79,7 @@ def import_progress(token: str):
 @require("organizer")
 def import_result(token: str):
     """A progress bar while the import runs; then created/updated/skipped, or the problems that stopped it."""
-    return render_template("qb/import_result.html", token=token, state=_progress_or_404(token))
+    return render_template("qb/import_result.html", token=token, state=task_progress_or_404(qb_import.TASKS, token))
 
 
 @bp.route("/import/reasons.xlsx")
