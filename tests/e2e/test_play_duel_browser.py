@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PHONE, _context
+from support.browser import PHONE, new_context
 from test_play_phone import answer_first, next_step, revealed, wait_phase
 
 pytestmark = pytest.mark.e2e
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 def test_a_member_invites_a_colleague_by_link_and_both_play_the_duel_to_the_end(browser, base_url, ui_login,
                                                                                  screenshot):
-    contexts = [_context(browser, PHONE, is_mobile=True, has_touch=True, base_url=base_url) for _ in range(2)]
+    contexts = [new_context(browser, PHONE, is_mobile=True, has_touch=True, base_url=base_url) for _ in range(2)]
     try:
         host, guest = pages = [context.new_page() for context in contexts]
         for page, username in zip(pages, ("a03", "b03"), strict=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PHONE, _context
+from support.browser import PHONE, new_context
 
 pytestmark = pytest.mark.e2e
 
@@ -83,7 +83,7 @@ def test_a_member_plays_a_whole_daily_quiz_and_the_awarded_points_reach_the_api(
 
 
 def test_two_phones_queue_for_a_1v1_and_both_play_it_to_the_end(browser, base_url, ui_login):
-    contexts = [_context(browser, PHONE, is_mobile=True, has_touch=True, base_url=base_url) for _ in range(2)]
+    contexts = [new_context(browser, PHONE, is_mobile=True, has_touch=True, base_url=base_url) for _ in range(2)]
     try:
         pages = [context.new_page() for context in contexts]
         for page, username in zip(pages, ("a02", "b02"), strict=True):
