@@ -19,6 +19,7 @@ class Person:
 
 
 HOST_A1 = Person("a1", "host-a1", role="organizer")
+HOST_A = Person("a1", "host-a", role="organizer", scope="a")  # sits in branch A1, manages all of company A
 HOST_B1 = Person("b1", "host-b1", role="organizer")
 ADMIN = Person("a", "boss", role="admin")
 

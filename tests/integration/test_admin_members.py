@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from factories import ADMIN, HOST_A1, Person
+from factories import ADMIN, HOST_A, HOST_A1, Person
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, Member
@@ -14,7 +14,7 @@ from pkarena.services import members
 def tree(world):
     """Company A (branches A1, A2), company B (branch B1), an organizer of A1, an admin and members."""
     return world.two_companies(people={
-        "host": HOST_A1, "host_a": Person("a1", "host-a", role="organizer", scope="a"), "admin": ADMIN,
+        "host": HOST_A1, "host_a": HOST_A, "admin": ADMIN,
         "m1": Person("a1", "m1", phone="13800000001"), "m2": Person("a2", "m2"), "mb": Person("b1", "mb")})
 
 

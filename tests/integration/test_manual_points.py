@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from factories import Person
+from factories import HOST_A, Person
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, LedgerEntry
@@ -15,7 +15,7 @@ from pkarena.store import keys
 def tree(world):
     """Two companies; an organizer of company A, three members in A's branches, one outsider in B."""
     return world.two_companies(people={
-        "host": Person("a1", "host-a", role="organizer", scope="a"), "m1": Person("a1", "m1"),
+        "host": HOST_A, "m1": Person("a1", "m1"),
         "m2": Person("a2", "m2"), "m3": Person("a2", "m3"), "outsider": Person("b1", "outsider")})
 
 
