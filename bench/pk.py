@@ -21,7 +21,6 @@ import asyncio
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,10 +32,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/support/servers.py: free ports, start, wait and stop a server
+
+from support.servers import BIN, Server  # noqa: E402  (after the path above)
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:55432/pkarena_test"  # as .ci/services.sh starts it
 PASSWORD = "pk-bench-password-1"
-BIN = Path(sys.executable).parent
 ARRIVING_AT_ONCE = 25  # players logging in and connecting at the same time, before the load starts
 CSV_HEADER = "题型,题干,选项A,选项B,选项C,选项D,答案,解析\n"
 
@@ -68,31 +69,6 @@ class Result:
     def per_minute(self) -> float:
         """Completed matches per minute of wall time."""
         return self.matches / self.seconds * 60 if self.seconds else 0.0
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    """Wait until `url` answers, or fail with the server's output."""
-    import urllib.request
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError as exc:  # 404 from the echo server still proves it listens
-            if getattr(exc, "code", None):
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"server did not start:\n{log.read_text(errors='replace')}")
 
 
 def seed(url: str, players: int) -> list[str]:
@@ -248,22 +224,6 @@ def measured(process: subprocess.Popen, base: str, usernames: list[str | None], 
     return result
 
 
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """A server subprocess with its output in `log`."""
-    with log.open("wb") as sink:
-        return subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def run_real(args, workdir: Path) -> Result:
     """The real server on a scratch database: seed, serve, load, drop."""
     import redis
@@ -275,28 +235,25 @@ def run_real(args, workdir: Path) -> Result:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = args.postgres.rsplit("/", 1)[0] + "/" + name
     redis.Redis.from_url(args.redis).flushdb()
-    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "PKARENA_STORE_URL": args.redis, "SECRET_KEY": "pk-bench",
            "LOGIN_RATE_LIMIT": "100000 per minute", "PYTHONUNBUFFERED": "1"}
     env.pop("SOCKETIO_MESSAGE_QUEUE", None)  # one process: no message queue needed
-    process = None
+    server = None
     try:
         subprocess.run([str(BIN / "pkarena"), "db", "upgrade"], env=env, check=True, capture_output=True)
         usernames = seed(url, args.players)
         if args.server == "gunicorn":
             # gunicorn's gevent worker accepts 1,000 connections unless told otherwise (the rest wait unanswered).
             command = [str(BIN / "gunicorn"), "-k", "gevent", "-w", "1", "--worker-connections", "10000",
-                       "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "pkarena.wsgi:app"]
+                       "--bind", "127.0.0.1:{port}", "--log-level", "warning", "pkarena.wsgi:app"]
         else:
-            command = [str(BIN / "pkarena"), "serve", "--port", str(port)]
-        log = workdir / f"server-{args.server}.log"
-        process = start(command, env, log)
-        base = f"http://127.0.0.1:{port}"
-        wait_up(base + "/healthz", process, log)
-        return measured(process, base, usernames, args.matches, f"PK Arena ({label(args)})")
+            command = [str(BIN / "pkarena"), "serve", "--port", "{port}"]
+        server = Server(command, workdir / f"server-{args.server}.log", env=env)
+        server.wait("/healthz", seconds=60)
+        return measured(server.process, server.url, usernames, args.matches, f"PK Arena ({label(args)})")
     finally:
-        if process is not None:
-            stop(process)
+        if server is not None:
+            server.stop()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -304,17 +261,15 @@ def run_real(args, workdir: Path) -> Result:
 
 def run_echo(args, workdir: Path) -> Result:
     """The same client load against the bare python-socketio echo server in the same async mode."""
-    port = free_port()
     mode = "gevent" if args.server == "gunicorn" else "threading"
-    log = workdir / "echo.log"
-    process = start([sys.executable, str(ROOT / "bench" / "pk_echo.py"), "--port", str(port), "--mode", mode],
-                    dict(os.environ), log)
+    server = Server([sys.executable, str(ROOT / "bench" / "pk_echo.py"), "--port", "{port}", "--mode", mode],
+                    workdir / "echo.log")
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_up(base + "/", process, log)
-        return measured(process, base, [None] * args.players, args.matches, f"bare python-socketio ({mode})")
+        server.wait("/", seconds=60, any_status=True)  # a 404 from the echo server still proves it listens
+        return measured(server.process, server.url, [None] * args.players, args.matches,
+                        f"bare python-socketio ({mode})")
     finally:
-        stop(process)
+        server.stop()
 
 
 def label(args) -> str:

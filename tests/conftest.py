@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,28 +10,12 @@ from pathlib import Path
 import pytest
 from factories import World  # noqa: E402  (tests/ is on sys.path for conftest)
 from sqlalchemy import create_engine, text
+from support.services import flushed_redis, scratch_database, worker_redis_url
 
 from pkarena.clock import FrozenClock
 
-IN_CI = os.environ.get("CI") == "true"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:55432/pkarena_test"
-DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
 # A Wednesday afternoon in Shanghai: far from day and month boundaries unless a test moves the clock.
 START = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
-
-
-def missing(service: str, reason: str) -> None:
-    """Under CI a missing service fails the run; on a developer machine the test is skipped."""
-    message = f"{service} unavailable: {reason} (start it with `eval \"$(bash .ci/services.sh)\"`)"
-    if IN_CI:
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
-def worker_index(config) -> int:
-    """0 without xdist, n for xdist worker gw<n>."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return int(worker[2:]) if worker.startswith("gw") else 0
 
 
 # --- databases ----------------------------------------------------------------------------------
@@ -47,30 +30,13 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_url(request) -> Iterator[str]:
+def pg_url() -> Iterator[str]:
     """A PostgreSQL database of this xdist worker, migrated once per session."""
     from pkarena.migrate import upgrade
 
-    base = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG)
-    # One database per run and worker, so two test runs on one machine never truncate each other.
-    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
-    name = f"pkarena_test_{run_id}_{worker_index(request.config)}"
-    admin_url = base.rsplit("/", 1)[0] + "/postgres"
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    except Exception as exc:  # no server: fail under CI, skip elsewhere
-        missing("PostgreSQL", f"{base}: {exc.__class__.__name__}: {exc}".splitlines()[0])
-    url = base.rsplit("/", 1)[0] + "/" + name
-    upgrade(url)
-    yield url
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database("pkarena_test") as url:
+        upgrade(url)
+        yield url
 
 
 def _truncate_pg(url: str) -> None:
@@ -99,27 +65,12 @@ def postgres_url(pg_url) -> str:
 
 
 # --- stores -------------------------------------------------------------------------------------
-def redis_url_for(config) -> str:
-    """The Redis database of this xdist worker (15, 14, … counting down from TEST_REDIS_URL's)."""
-    base = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS)
-    head, _, db = base.rpartition("/")
-    number = int(db) if db.isdigit() else 15
-    return f"{head}/{max(number - worker_index(config), 0)}"
-
-
 @pytest.fixture
-def redis_store(request):
+def redis_store():
     """A real Redis store on this worker's database, flushed before the test."""
-    import redis
-
     from pkarena.store import open_store
 
-    url = redis_url_for(request.config)
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except Exception as exc:
-        missing("Redis", f"{url}: {exc}")
-    store = open_store(url)
+    store = open_store(flushed_redis(worker_redis_url()))
     yield store
     store.close()
 

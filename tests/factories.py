@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member of `World.two_companies`: the key of their org ("a1", "b"…), username, role and scope."""
+
+    org: str
+    username: str
+    role: str = "member"
+    scope: str | None = None  # the key of the org an organizer manages (their own org when None)
+    phone: str | None = None
+
+
+HOST_A1 = Person("a1", "host-a1", role="organizer")
+HOST_A = Person("a1", "host-a", role="organizer", scope="a")  # sits in branch A1, manages all of company A
+HOST_B1 = Person("b1", "host-b1", role="organizer")
+ADMIN = Person("a", "boss", role="admin")
 
 
 class World:
@@ -38,6 +57,28 @@ class World:
             scope_org=scope or (org if role == "organizer" else None))
         self.session.commit()
         return member
+
+    def two_companies(self, *, company_a: str = "华瑞公司", branches_a: Sequence[str] = ("一支部", "二支部"),
+                      company_b: str | None = "星联公司", branches_b: Sequence[str] = ("运维支部",),
+                      company_c: str | None = None, people: Mapping[str, Person] | None = None) -> dict[str, Any]:
+        """The organizer pages' world: company A with branches, company B with branches, maybe a company C.
+
+        Returns the orgs under "a", "a1", "a2"…, "b", "b1"…, "c", then each of `people` under its key,
+        created in that order (so ids and default display names never depend on the caller's test).
+        """
+        tree: dict[str, Any] = {}
+        for key, name, branches in (("a", company_a, branches_a), ("b", company_b, branches_b)):
+            if name is None:
+                continue
+            tree[key] = self.org(name)
+            for number, branch in enumerate(branches, start=1):
+                tree[f"{key}{number}"] = self.org(branch, tree[key])
+        if company_c is not None:
+            tree["c"] = self.org(company_c)
+        for key, person in (people or {}).items():
+            tree[key] = self.member(tree[person.org], person.username, role=person.role, phone=person.phone,
+                                    scope=tree[person.scope] if person.scope else None)
+        return tree
 
     def questions(self, count: int, *, kinds: Sequence[tuple[str, list, object]] = (SINGLE_B,),
                   explanation: str = "解析") -> list[int]:

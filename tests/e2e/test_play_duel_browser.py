@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PHONE, _context
-from test_play_phone import answer_first, next_step, revealed, wait_phase
+from support.browser import PHONE, new_context
+from test_play_phone import FIRST_1V1_OF_THE_DAY, answer_first, next_step, revealed, today_points, wait_phase
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_member_invites_a_colleague_by_link_and_both_play_the_duel_to_the_end(browser, base_url, ui_login,
                                                                                  screenshot):
-    contexts = [_context(browser, PHONE, is_mobile=True, has_touch=True, base_url=base_url) for _ in range(2)]
+    contexts = [new_context(browser, PHONE, is_mobile=True, has_touch=True, base_url=base_url) for _ in range(2)]
     try:
         host, guest = pages = [context.new_page() for context in contexts]
         for page, username in zip(pages, ("a03", "b03"), strict=True):
             ui_login(page, username)
+        before = [today_points(page) for page in pages]
         host.goto("/play")
         host.click("[data-testid=duel-new]")
         wait_phase(host, "waiting")
@@ -43,10 +44,12 @@ def test_a_member_invites_a_colleague_by_link_and_both_play_the_duel_to_the_end(
                 break
             index += 1
         assert index == 4
-        for page in pages:
+        for page, points_before in zip(pages, before, strict=True):
             assert page.locator("[data-testid=standing]").count() == 2
-            assert int(page.locator("[data-testid=awarded]").inner_text().lstrip("+")) >= 0
+            awarded = int(page.locator("[data-testid=awarded]").inner_text().lstrip("+"))
+            assert awarded in FIRST_1V1_OF_THE_DAY  # a duel is a 1v1: the day's first pays
             assert page.locator("[data-testid=award-reason]").inner_text().strip()
+            assert today_points(page) == points_before + awarded
         # The link is spent: opening it again says so.
         guest.goto(link)
         assert guest.locator("[data-testid=duel-gone]").inner_text() == "邀请已失效或不存在"

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PHONE, _context
+from support.browser import PHONE, new_context
+
+from pkarena.engine.rules import DEFAULT_RULES
 
 pytestmark = pytest.mark.e2e
+
+PK1V1 = DEFAULT_RULES.modes["pk1v1"].params
+# Each of these accounts plays one 1v1 today, the day's first: it pays the win or the loss points.
+FIRST_1V1_OF_THE_DAY = {PK1V1["win"], PK1V1["loss"]}
 
 PLAY = "#play"
 
@@ -83,11 +89,12 @@ def test_a_member_plays_a_whole_daily_quiz_and_the_awarded_points_reach_the_api(
 
 
 def test_two_phones_queue_for_a_1v1_and_both_play_it_to_the_end(browser, base_url, ui_login):
-    contexts = [_context(browser, PHONE, is_mobile=True, has_touch=True, base_url=base_url) for _ in range(2)]
+    contexts = [new_context(browser, PHONE, is_mobile=True, has_touch=True, base_url=base_url) for _ in range(2)]
     try:
         pages = [context.new_page() for context in contexts]
         for page, username in zip(pages, ("a02", "b02"), strict=True):
             ui_login(page, username)
+        before = [today_points(page) for page in pages]
         pages[0].goto("/play/match?mode=pk1v1&scope=open")
         wait_phase(pages[0], "waiting")
         pages[1].goto("/play/match?mode=pk1v1&scope=open")
@@ -109,11 +116,13 @@ def test_two_phones_queue_for_a_1v1_and_both_play_it_to_the_end(browser, base_ur
                 break
             index += 1
         assert index == 4
-        for page in pages:
+        for page, points_before in zip(pages, before, strict=True):
             standings = page.locator("[data-testid=standing]")
             assert standings.count() == 2
-            assert int(page.locator("[data-testid=awarded]").inner_text().lstrip("+")) >= 0
+            awarded = int(page.locator("[data-testid=awarded]").inner_text().lstrip("+"))
+            assert awarded in FIRST_1V1_OF_THE_DAY
             assert page.locator("[data-testid=award-reason]").inner_text().strip()
+            assert today_points(page) == points_before + awarded
     finally:
         for context in contexts:
             context.close()

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import os
 import queue
-import socket
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 import socketio
-from sqlalchemy import create_engine, text
+from support.servers import Server, console_script
+from support.services import flushed_redis, scratch_database, worker_redis_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.postgres]
 
@@ -30,64 +28,6 @@ STARTUP_SECONDS = 60
 WAIT_S = 40  # the longest any one event may take: a 10 s question limit plus the reveal gap, with room
 CSV = "题型,题干,选项A,选项B,选项C,答案,解析\n" + "".join(
     f"单选,两进程测试第{i}题：下列哪一项是正确的？,错误{i},正确{i},错误{i}乙,B,第{i}题选B\n" for i in range(1, 7))
-
-
-def missing(what: str, reason: str) -> None:
-    """Under CI a missing service fails the run; on a developer machine the test is skipped."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} unavailable: {reason}", pytrace=False)
-    pytest.skip(f"{what} unavailable: {reason}")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    """True when `url` answers 200."""
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def scratch_database() -> Iterator[str]:
-    """A new PostgreSQL database (from TEST_DATABASE_URL), dropped afterwards."""
-    base = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://pkarena:pkarena@127.0.0.1:5432/pkarena_test")
-    name = f"pkarena_e2e_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no server: fail under CI, skip elsewhere
-        missing("PostgreSQL", f"{exc.__class__.__name__}: {exc}".splitlines()[0])
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def redis_url() -> str:
-    """The Redis database of this test run, flushed first (both processes share it)."""
-    import redis
-
-    # Not the worker's own database (15, 14, … counting down): other tests flush those before each
-    # test, which would wipe this match's live state mid-game. Eight below, one per xdist worker.
-    base = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    head, _, number = base.rpartition("/")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = int(worker[2:]) if worker.startswith("gw") else 0
-    url = f"{head}/{max((int(number) if number.isdigit() else 15) - 8 - index, 0)}"
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except redis.RedisError as exc:
-        missing("Redis", f"{url}: {exc}")
-    return url
 
 
 def seed(url: str, usernames: list[str]) -> None:
@@ -111,54 +51,29 @@ def seed(url: str, usernames: list[str]) -> None:
     db.engine.dispose()
 
 
-class Server:
-    """One `pkarena serve` subprocess."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        with log.open("wb") as sink:
-            self.process = subprocess.Popen(
-                [str(Path(sys.executable).parent / "pkarena"), "serve", "--port", str(self.port)], env=env,
-                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"pkarena serve exited:\n{self.log.read_text(errors='replace')}", pytrace=False)
-            if healthy(self.url + "/healthz"):
-                return
-            time.sleep(0.2)
-        pytest.fail(f"pkarena serve did not start:\n{self.log.read_text(errors='replace')}", pytrace=False)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+def serve(env: dict[str, str], log: Path) -> Server:
+    """One `pkarena serve` subprocess (wait for it with `.wait()`)."""
+    return Server([str(console_script("pkarena")), "serve", "--port", "{port}"], log, env=env)
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[tuple[Server, Server]]:
     """Two processes on one scratch PostgreSQL database, one Redis store and one Socket.IO message queue."""
-    for url in scratch_database():
-        store = redis_url()
+    # Not the worker's own Redis database (15, 14, … counting down): other tests flush those before each
+    # test, which would wipe this match's live state mid-game. Eight below, one per xdist worker.
+    with scratch_database("pkarena_e2e") as url:
+        store = flushed_redis(worker_redis_url(below=8))
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "DATABASE_URL": url, "PKARENA_STORE_URL": store,
                "SOCKETIO_MESSAGE_QUEUE": store, "SECRET_KEY": "two-processes-share-one-secret", "DEMO": "false"}
-        upgraded = subprocess.run([str(Path(sys.executable).parent / "pkarena"), "db", "upgrade"], env=env,
+        upgraded = subprocess.run([str(console_script("pkarena")), "db", "upgrade"], env=env,
                                   capture_output=True, text=True, timeout=120)
         assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
         seed(url, ["pa", "pb", "ra", "rb", "ka", "kb"])
         workdir = tmp_path_factory.mktemp("two")
-        pair = (Server(env, workdir / "one.log"), Server(env, workdir / "two.log"))
+        pair = (serve(env, workdir / "one.log"), serve(env, workdir / "two.log"))
         try:
             for server in pair:
-                server.wait()
+                server.wait(seconds=STARTUP_SECONDS)
             yield pair
         finally:
             for server in pair:
@@ -279,8 +194,8 @@ def test_a_player_who_drops_mid_match_and_comes_back_gets_the_open_question_and_
 
 def test_a_match_whose_process_is_killed_is_driven_on_by_another_process(servers, tmp_path) -> None:
     one, two = servers
-    three = Server(two.env, tmp_path / "three.log")
-    three.wait()
+    three = serve(two.env, tmp_path / "three.log")
+    three.wait(seconds=STARTUP_SECONDS)
     a, b = Player(three, "ka"), Player(three, "kb")
     try:
         a.call("queue.join", {"mode": "pk1v1"})

@@ -1,14 +1,13 @@
-"""Fixtures and calendar constants shared by the ledger test modules (test_ledger*.py)."""
+"""Calendar constants, board keys and the org tree of the ledger test modules (their fixtures: conftest.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
+from factories import Person
 from sqlalchemy import func, select
 
 from pkarena.models import LedgerEntry
-from pkarena.services import ledger
 from pkarena.store import keys
 
 NOV = "2026-11"
@@ -26,39 +25,13 @@ def member_board(scope: str, period: str) -> str:
 ALL_MONTH = member_board(keys.scope_all(), keys.period_month(NOV))
 
 
-@pytest.fixture
-def store(app):
-    """The app's store (memory or Redis)."""
-    return app.extensions["pkarena.store"]
-
-
-@pytest.fixture
-def updater(app):
-    """The app's BoardUpdater, passed as `on_commit` like the services do."""
-    return app.extensions["pkarena.boards"]
-
-
-@pytest.fixture
-def tree(world):
+def ledger_tree(world) -> dict:
     """A company with two branches, an organizer and three members in branch A, one in branch B."""
-    company = world.org("华瑞金属")
-    branch_a = world.org("第一支部", company)
-    branch_b = world.org("第二支部", company)
-    host = world.member(company, "host", role="organizer")
-    people = [world.member(branch_a, f"a{i}") for i in (1, 2, 3)]
-    other = world.member(branch_b, "b1")
-    return {"company": company, "a": branch_a, "b": branch_b, "host": host, "people": people, "other": other}
-
-
-@pytest.fixture
-def give(session, clock, updater):
-    """Award through the real path with the app's board updater."""
-
-    def do(member, source: str, ref: str, **outcome) -> ledger.AwardResult:
-        return ledger.award(session, clock, member_id=member.id, source=source, source_ref=ref, outcome=outcome,
-                            on_commit=updater)
-
-    return do
+    tree = world.two_companies(company_a="华瑞金属", branches_a=("第一支部", "第二支部"), company_b=None, people={
+        "host": Person("a", "host", role="organizer"), "p1": Person("a1", "a1"), "p2": Person("a1", "a2"),
+        "p3": Person("a1", "a3"), "other": Person("a2", "b1")})
+    return {"company": tree["a"], "a": tree["a1"], "b": tree["a2"], "host": tree["host"],
+            "people": [tree["p1"], tree["p2"], tree["p3"]], "other": tree["other"]}
 
 
 def ledger_rows(session) -> int:

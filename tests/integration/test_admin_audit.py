@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
+from factories import ADMIN, HOST_A1, HOST_B1, Person
 
 from pkarena.services import members, orgs
 
 
 @pytest.fixture
 def tree(world):
-    a = world.org("华瑞公司")
-    a1 = world.org("一支部", a)
-    b = world.org("星联公司")
-    b1 = world.org("运维支部", b)
-    return {"a": a, "a1": a1, "b": b, "b1": b1, "host": world.member(a1, "host-a1", role="organizer"),
-            "host_b": world.member(b1, "host-b1", role="organizer"), "admin": world.member(a, "boss", role="admin"),
-            "m1": world.member(a1, "m1"), "mb": world.member(b1, "mb")}
+    """Two companies of one branch each, an organizer and a member in each, an admin of A."""
+    return world.two_companies(branches_a=("一支部",), people={
+        "host": HOST_A1, "host_b": HOST_B1, "admin": ADMIN, "m1": Person("a1", "m1"), "mb": Person("b1", "mb")})
 
 
 def test_organizer_sees_only_rows_about_the_subtree(client, session, clock, tree, login):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
+from factories import ADMIN, HOST_A, HOST_A1, Person
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, Member
@@ -13,19 +13,9 @@ from pkarena.services import members
 @pytest.fixture
 def tree(world):
     """Company A (branches A1, A2), company B (branch B1), an organizer of A1, an admin and members."""
-    a = world.org("华瑞公司")
-    a1, a2 = world.org("一支部", a), world.org("二支部", a)
-    b = world.org("星联公司")
-    b1 = world.org("运维支部", b)
-    return {
-        "a": a, "a1": a1, "a2": a2, "b": b, "b1": b1,
-        "host": world.member(a1, "host-a1", role="organizer"),
-        "host_a": world.member(a1, "host-a", role="organizer", scope=a),
-        "admin": world.member(a, "boss", role="admin"),
-        "m1": world.member(a1, "m1", phone="13800000001"),
-        "m2": world.member(a2, "m2"),
-        "mb": world.member(b1, "mb"),
-    }
+    return world.two_companies(people={
+        "host": HOST_A1, "host_a": HOST_A, "admin": ADMIN,
+        "m1": Person("a1", "m1", phone="13800000001"), "m2": Person("a2", "m2"), "mb": Person("b1", "mb")})
 
 
 def audit_actions(session, member_id: int) -> list[str]:

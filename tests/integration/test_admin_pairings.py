@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
+from factories import HOST_A1, HOST_B1
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, JointGroup, Pairing
@@ -14,14 +14,8 @@ from pkarena.services import orgs
 
 @pytest.fixture
 def tree(world):
-    a = world.org("华瑞公司")
-    a1, a2 = world.org("一支部", a), world.org("二支部", a)
-    b = world.org("星联公司")
-    b1 = world.org("运维支部", b)
-    c = world.org("远航公司")
-    return {"a": a, "a1": a1, "a2": a2, "b": b, "b1": b1, "c": c,
-            "host": world.member(a1, "host-a1", role="organizer"),
-            "host_b": world.member(b1, "host-b1", role="organizer")}
+    """Two companies (A with two branches) and a third company C, an organizer of A1 and one of B1."""
+    return world.two_companies(company_c="远航公司", people={"host": HOST_A1, "host_b": HOST_B1})
 
 
 def last_action(session) -> str:

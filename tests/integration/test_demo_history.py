@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
 from sqlalchemy import func, select
 
 from pkarena.engine import rules

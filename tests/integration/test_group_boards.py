@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
 
 from pkarena.services import freeze, ledger, member_points, orgs
 

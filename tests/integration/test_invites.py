@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
+from factories import HOST_A1
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, Invite, Member
@@ -18,11 +18,8 @@ REGISTRATION = {"display_name": "朱镕", "username": "zhurong", "phone": "13700
 
 @pytest.fixture
 def tree(world):
-    a = world.org("华瑞公司")
-    a1 = world.org("一支部", a)
-    b = world.org("星联公司")
-    b1 = world.org("运维支部", b)
-    return {"a": a, "a1": a1, "b": b, "b1": b1, "host": world.member(a1, "host-a1", role="organizer")}
+    """Two companies of one branch each, an organizer of A's branch."""
+    return world.two_companies(branches_a=("一支部",), people={"host": HOST_A1})
 
 
 def make_invite(session, clock, org, actor, *, auto_approve: bool, expires_days: int | None = None) -> Invite:

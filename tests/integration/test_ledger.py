@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import ledger_fixtures as shared
 import pytest
-from ledger_fixtures import ALL_MONTH, LOCAL_MIDNIGHT, NOV, TODAY, ledger_rows, member_board
+from ledger_fixtures import ALL_MONTH, LOCAL_MIDNIGHT, NOV, TODAY, ledger_rows, ledger_tree, member_board
 
 from pkarena.models import LedgerEntry, Org
 from pkarena.services import ledger, members
 from pkarena.services.ledger import LedgerError
 from pkarena.store import keys
 
-# The shared fixtures: the app's store and board updater, the org tree, awarding by the real path.
-store, updater, tree, give = shared.store, shared.updater, shared.tree, shared.give
+
+@pytest.fixture
+def tree(world):
+    """A company with two branches, an organizer and three members in branch A, one in branch B."""
+    return ledger_tree(world)
+
 
 # 23:59:59.999 in Shanghai (UTC+8), the last moment of the fixture clock's day.
 LAST_MS_OF_TODAY = datetime(2026, 11, 25, 15, 59, 59, 999_000, tzinfo=UTC)

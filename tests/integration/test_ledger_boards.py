@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import logging
 
-import ledger_fixtures as shared
-from ledger_fixtures import ALL_MONTH, DECEMBER, LOCAL_MIDNIGHT, NOV, TODAY, ledger_rows, member_board
+import pytest
+from ledger_fixtures import (
+    ALL_MONTH,
+    DECEMBER,
+    LOCAL_MIDNIGHT,
+    NOV,
+    TODAY,
+    ledger_rows,
+    ledger_tree,
+    member_board,
+)
 
 from pkarena.models import LedgerEntry
 from pkarena.services import boards, ledger, standings
 from pkarena.store import keys
 
-# The shared fixtures: the app's store and board updater, the org tree, awarding by the real path.
-store, updater, tree, give = shared.store, shared.updater, shared.tree, shared.give
+
+@pytest.fixture
+def tree(world):
+    """A company with two branches, an organizer and three members in branch A, one in branch B."""
+    return ledger_tree(world)
 
 
 # --- boards after commit ---------------------------------------------------------------------------

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import ledger_fixtures as shared
 import pytest
-from ledger_fixtures import ALL_MONTH, DECEMBER, NOV, TODAY, ledger_rows
+from ledger_fixtures import ALL_MONTH, DECEMBER, NOV, TODAY, ledger_rows, ledger_tree
 from sqlalchemy import func, select
 
 from pkarena.models import AuditLog, LedgerEntry
@@ -12,8 +11,12 @@ from pkarena.services import boards, ledger, members
 from pkarena.services.ledger import LedgerError
 from pkarena.store import keys
 
-# The shared fixtures: the app's store and board updater, the org tree, awarding by the real path.
-store, updater, tree, give = shared.store, shared.updater, shared.tree, shared.give
+
+@pytest.fixture
+def tree(world):
+    """A company with two branches, an organizer and three members in branch A, one in branch B."""
+    return ledger_tree(world)
+
 
 ORGS_MONTH = keys.board_key("orgs", keys.scope_all(), keys.period_month(NOV))
 

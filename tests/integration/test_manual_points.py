@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
+from factories import HOST_A, Person
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, LedgerEntry
@@ -13,14 +13,10 @@ from pkarena.store import keys
 
 @pytest.fixture
 def tree(world):
-    a = world.org("华瑞公司")
-    a1, a2 = world.org("一支部", a), world.org("二支部", a)
-    b = world.org("星联公司")
-    b1 = world.org("运维支部", b)
-    return {"a": a, "a1": a1, "a2": a2, "b": b, "b1": b1,
-            "host": world.member(a1, "host-a", role="organizer", scope=a),
-            "m1": world.member(a1, "m1"), "m2": world.member(a2, "m2"), "m3": world.member(a2, "m3"),
-            "outsider": world.member(b1, "outsider")}
+    """Two companies; an organizer of company A, three members in A's branches, one outsider in B."""
+    return world.two_companies(people={
+        "host": HOST_A, "m1": Person("a1", "m1"),
+        "m2": Person("a2", "m2"), "m3": Person("a2", "m3"), "outsider": Person("b1", "outsider")})
 
 
 def award_form(members, **extra) -> dict:

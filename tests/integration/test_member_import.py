@@ -8,7 +8,7 @@ import io
 import re
 
 import pytest
-from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
+from factories import Person
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
@@ -21,12 +21,9 @@ HEADERS = ["姓名", "用户名", "手机号", "组织", "初始密码"]
 
 @pytest.fixture
 def tree(world):
-    a = world.org("华瑞公司")
-    a1, a2 = world.org("一支部", a), world.org("二支部", a)
-    b = world.org("星联公司")
-    b1 = world.org("一支部", b)  # same name as A's branch, in another company
-    host = world.member(a, "host-a", role="organizer", scope=a)
-    return {"a": a, "a1": a1, "a2": a2, "b": b, "b1": b1, "host": host}
+    """Company A (branches 一支部, 二支部, its organizer), company B whose branch is also called 一支部."""
+    return world.two_companies(branches_b=("一支部",),
+                               people={"host": Person("a", "host-a", role="organizer", scope="a")})
 
 
 def xlsx(rows: list[list[object]], headers: list[str] = HEADERS) -> bytes:

@@ -6,14 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 from factories import World
+from play_helpers import Table, connect, right, tick
 from sqlalchemy import select
-from test_play_socket import NS, Table, bank, connect, driven, right, tick  # noqa: F401  (fixtures)
 
 from pkarena.engine import bots as bot_rules
 from pkarena.models import LedgerEntry, Member
 from pkarena.realtime import bots as rt_bots
-
-__all__ = ["bank", "driven"]
 
 
 @pytest.fixture

@@ -5,17 +5,13 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
-import test_play_socket as socket_tests
 from factories import World
+from play_helpers import Table, assert_no_leak, connect, play_out, right
 from sqlalchemy import select
-from test_play_socket import Table, assert_no_leak, connect, play_out, right
 
 from pkarena.models import LedgerEntry
 from pkarena.runtime import store as runtime_store
 from pkarena.store import keys
-
-# The socket tests' fixtures: the question bank, four colleagues, and ticking by hand instead of a driver.
-bank, people, driven = socket_tests.bank, socket_tests.people, socket_tests.driven
 
 
 def create_invite(client, login, host) -> str:

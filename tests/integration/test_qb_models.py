@@ -11,7 +11,6 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 import question_bank.models as qb
-from pkarena.migrate import alembic_config
 from question_bank.db import Base
 
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
@@ -43,13 +42,6 @@ def test_migrated_database_has_no_autogenerate_diff_for_question_bank_tables(db:
         diffs = [d for d in compare_metadata(context, Base.metadata) if _touches_qb(d)]
     engine.dispose()
     assert diffs == []
-
-
-def test_downgrade_to_foundation_and_upgrade_again(sqlite_url: str) -> None:
-    from alembic import command
-
-    command.downgrade(alembic_config(sqlite_url), "0001")
-    command.upgrade(alembic_config(sqlite_url), "head")
 
 
 @pytest.mark.parametrize("db", ["sqlite_url", "postgres_url"])

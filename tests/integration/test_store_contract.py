@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
+from support.services import flushed_redis, worker_redis_url
 
 from pkarena.store import BoardRow, Store, keys, open_store
 from pkarena.store.memory import SWEEP_EVERY, MemoryStore
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _worker_redis_url() -> str:
-    """TEST_REDIS_URL, but each pytest-xdist worker flushes its own DB (gw1 → one below, …)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    parts = urlsplit(REDIS_URL)
-    if not worker.startswith("gw") or not parts.path.strip("/").isdigit():
-        return REDIS_URL
-    db = (int(parts.path.strip("/")) - int(worker[2:])) % 16  # Redis has 16 DBs by default
-    return parts._replace(path=f"/{db}").geturl()
-
-
 BOARD = keys.board_key("members", keys.scope_all(), keys.period_month("2026-11"))
-
-
-def _reachable_redis() -> Any:
-    """A flushed client on TEST_REDIS_URL; fail under CI=true, else skip, when Redis is not there."""
-    import redis
-
-    client = redis.Redis.from_url(_worker_redis_url(), socket_connect_timeout=2)
-    try:
-        client.ping()
-    except (redis.RedisError, OSError) as exc:
-        client.close()
-        # The message names the variable, not the URL, which may carry a password.
-        message = f"Redis at TEST_REDIS_URL is not reachable: {type(exc).__name__}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    client.flushdb()
-    return client
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -56,9 +24,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     if request.param == "memory":
         backend = open_store("memory://")
     else:
-        client = _reachable_redis()
-        request.addfinalizer(client.close)
-        backend = open_store(_worker_redis_url())
+        backend = open_store(flushed_redis(worker_redis_url()))
     yield backend
     backend.close()
 

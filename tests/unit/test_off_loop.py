@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import textwrap
 
-import pytest
+from support.services import missing
 
 from pkarena.blocking import gevent_patched, off_loop, off_loop_map
 
@@ -57,7 +58,8 @@ def test_a_map_off_the_loop_keeps_the_order_of_its_items() -> None:
 
 
 def test_under_gevent_other_greenlets_run_while_a_password_is_checked() -> None:
-    pytest.importorskip("gevent")
+    if importlib.util.find_spec("gevent") is None:
+        missing("gevent", "not installed: pip install -e '.[test,prod]'")
     ok, spins, mapped = run_probe("off_loop")
     assert ok == "True" and spins > 0 and mapped == "ABC"  # the map on native threads keeps the order too
     ok, spins, _mapped = run_probe("direct")
