@@ -1,13 +1,16 @@
-"""The web layer's scope guards: load an object by id for the current organizer, 404 when unknown, 403 out of scope.
+"""The web layer's guards: load what a URL names for the current user, 404 when unknown, 403 out of scope.
 
-Every guard answers the same way: an unknown id is a 404; an object none of whose orgs the current user
+The scope guards answer the same way: an unknown id is a 404; an object none of whose orgs the current user
 manages (`authz.can_manage`: admins everything, organizers their subtree) is a 403 `OUT_OF_SCOPE`. Objects
-that span orgs (pairings, joint groups, screens) are in scope when one of their orgs is.
+that span orgs (pairings, joint groups, screens) are in scope when one of their orgs is. Questions,
+categories and months belong to no org (the route's role check is the whole authorization); an upload's
+task belongs to the user who started it, and anyone else's token is a 404 like an unknown one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
@@ -17,6 +20,8 @@ from pkarena import runtime
 from pkarena.authz import AccessDenied, can_manage
 from pkarena.models import Invite, JointGroup, LedgerEntry, Member, Org, Pairing, ScreenToken
 from pkarena.services import freeze, screens
+from pkarena.services.background import StoredTasks
+from pkarena.web.staging import TOKEN_RE
 from question_bank.models import Category, Question
 
 OUT_OF_SCOPE = "OUT_OF_SCOPE"
@@ -87,7 +92,6 @@ def entry_or_404(entry_id: int) -> LedgerEntry:
     return entry
 
 
-# The question bank is shared by every organizer (the route's role check is the whole authorization).
 def question_or_404(question_id: int) -> Question:
     """A question of the bank that has a current version."""
     question = _found(Question, question_id)
@@ -107,3 +111,11 @@ def month_or_404(month: str) -> str:
         return freeze.parse_month(month)
     except freeze.FreezeError:
         abort(404)
+
+
+def task_progress_or_404(tasks: StoredTasks, token: str) -> dict[str, Any]:
+    """The progress of the current user's task for an upload `token`; 404 for a malformed, unknown or other's token."""
+    state = tasks.progress(runtime.store(), token) if TOKEN_RE.match(token) else None
+    if state is None or state.get("actor") != current_user.id:
+        abort(404)
+    return state

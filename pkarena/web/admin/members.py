@@ -128,14 +128,14 @@ def member_edit(member_id: int):
     _edit_choices(form, member)
     if not form.validate_on_submit():
         flash_errors(form)
-        return _back(member.id)
+        return _back(member_id)
     role = scope = None
     if "role" in form:
         role = form.role.data
         scope = runtime.session().get(Org, form.scope_org_id.data) if form.scope_org_id.data else None
         if role == "organizer" and scope is None:
             flash(_("组织者必须指定管理范围"), "error")
-            return _back(member.id)
+            return _back(member_id)
     flash_result(lambda: members.update_member(runtime.session(), runtime.clock(), member,
                                                display_name=form.display_name.data, phone=form.phone.data,
                                                actor_id=current_user.id, role=role, scope_org=scope),
@@ -153,7 +153,7 @@ def member_move(member_id: int):
     form.org_id.choices = org_choices(scoped_orgs())
     if not form.validate_on_submit():
         flash_errors(form)
-        return _back(member.id)
+        return _back(member_id)
     target = org_or_404(form.org_id.data)
     flash_result(lambda: members.move_member(runtime.session(), runtime.clock(), member, target,
                                              actor_id=current_user.id),
@@ -171,7 +171,7 @@ def member_status(member_id: int):
     form.status.choices = [(s, s) for s in TRANSITIONS.get(member.status, ())]
     if not form.validate_on_submit():
         flash(_("不能从当前状态变更为该状态"), "error")
-        return _back(member.id)
+        return _back(member_id)
     approved = member.status == "pending" and form.status.data == "active"
     flash_result(lambda: members.set_status(runtime.session(), runtime.clock(), member, form.status.data,
                                             actor_id=current_user.id),
@@ -189,7 +189,7 @@ def member_password(member_id: int):
     form = PasswordResetForm()
     if not form.validate_on_submit():
         flash_errors(form)
-        return _back(member.id)
+        return _back(member_id)
     flash_result(lambda: members.reset_password(runtime.session(), runtime.clock(), member, form.password.data,
                                                 actor_id=current_user.id),
                  _("密码已重置，请将新密码告知本人"))
