@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from pkarena.engine import rules
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
@@ -31,8 +33,8 @@ class Config:
     BABEL_DEFAULT_LOCALE: str = "zh_CN"
     BABEL_DEFAULT_TIMEZONE: str = "Asia/Shanghai"
     LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
-    # 积分制 categories organizers choose from (env: comma-separated).
-    MANUAL_CATEGORIES: tuple[str, ...] = ("思想学习", "履职尽责", "攻坚克难")
+    # 积分制 categories organizers choose from (env: comma-separated); the default is the rule table's.
+    MANUAL_CATEGORIES: tuple[str, ...] = rules.MANUAL_CATEGORIES
     WTF_CSRF_ENABLED: bool = True
     MAX_CONTENT_LENGTH: int = 16 * 1024 * 1024
     IMPORT_MAX_ROWS: int = 20000

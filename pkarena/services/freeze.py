@@ -324,7 +324,7 @@ def adjustments_for(session: Session, month: str) -> list[LedgerEntry]:
     ).scalars())
 
 
-def corrections_of(session: Session, frozen_month: str) -> list[LedgerEntry]:
+def corrections_naming(session: Session, frozen_month: str) -> list[LedgerEntry]:
     """Later adjustment entries that name `frozen_month` (its snapshot stays as frozen)."""
     return list(session.execute(
         select(LedgerEntry).where(LedgerEntry.adjusts_month == frozen_month, LedgerEntry.month != frozen_month)

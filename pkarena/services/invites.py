@@ -11,28 +11,40 @@ from sqlalchemy.orm import Session
 from pkarena.clock import Clock
 from pkarena.models import Invite, Member, Org
 from pkarena.services import audit, members
+from pkarena.services.transaction import use_case
 
 VALID, EXPIRED, REVOKED = "valid", "expired", "revoked"
 
 
+class InviteError(Exception):
+    """A refused invite change, with a Chinese message."""
+
+
+def _changed_meanwhile() -> InviteError:
+    return InviteError("邀请链接刚被其他人修改，请刷新页面后重试")
+
+
 def create_invite(session: Session, clock: Clock, org: Org, *, auto_approve: bool, expires_days: int | None,
                   actor_id: int) -> Invite:
-    """A new unguessable invite link for `org`, optionally expiring after `expires_days` (audited)."""
+    """A new unguessable invite link for `org`, optionally expiring after `expires_days` (audited, committed)."""
     now = clock.now()
-    invite = Invite(token=secrets.token_urlsafe(24), org_id=org.id, auto_approve=auto_approve, created_by_id=actor_id,
-                    created_at=now, expires_at=now + timedelta(days=expires_days) if expires_days else None)
-    session.add(invite)
-    session.flush()
-    audit.record(session, clock, actor_id, "invite.create", "invite", invite.id, org_id=org.id,
-                 auto_approve=auto_approve, expires_days=expires_days)
+    with use_case(session, _changed_meanwhile):  # 192 random bits: a token clash is not a real case
+        invite = Invite(token=secrets.token_urlsafe(24), org_id=org.id, auto_approve=auto_approve,
+                        created_by_id=actor_id, created_at=now,
+                        expires_at=now + timedelta(days=expires_days) if expires_days else None)
+        session.add(invite)
+        session.flush()
+        audit.record(session, clock, actor_id, "invite.create", "invite", invite.id, org_id=org.id,
+                     auto_approve=auto_approve, expires_days=expires_days)
     return invite
 
 
 def revoke_invite(session: Session, clock: Clock, invite: Invite, *, actor_id: int) -> Invite:
-    """Stop an invite link from accepting registrations (audited; revoking twice changes nothing)."""
+    """Stop an invite link from accepting registrations (audited, committed; revoking twice changes nothing)."""
     if invite.revoked_at is None:
-        invite.revoked_at = clock.now()
-        audit.record(session, clock, actor_id, "invite.revoke", "invite", invite.id, org_id=invite.org_id)
+        with use_case(session, _changed_meanwhile):
+            invite.revoked_at = clock.now()
+            audit.record(session, clock, actor_id, "invite.revoke", "invite", invite.id, org_id=invite.org_id)
     return invite
 
 
@@ -62,12 +74,17 @@ def invites_for(session: Session, path_prefix: str) -> list[Invite]:
 
 def register(session: Session, clock: Clock, invite: Invite, *, display_name: str, username: str,
              phone: str | None, password: str) -> Member:
-    """Create the member of a valid invite: active if it auto-approves, else pending (audited)."""
+    """Create the member of a valid invite: active if it auto-approves, else pending (audited, committed).
+
+    A username or phone taken meanwhile by another registration is a MemberError naming the field.
+    """
     if state(invite, clock) != VALID:
         raise members.MemberError("邀请链接已失效，请联系组织管理员获取新的链接")
-    member = members.create_member(session, clock, username=username.strip(), display_name=display_name,
-                                   org=invite.org, password=password, phone=phone,
-                                   status="active" if invite.auto_approve else "pending")
-    audit.record(session, clock, member.id, "invite.register", "member", member.id, invite_id=invite.id,
-                 org_id=invite.org_id, status=member.status)
+    username, org = username.strip(), invite.org
+    with use_case(session, members.taken(session, username, (phone or "").strip() or None)):
+        member = members.add_member(session, clock, username=username, display_name=display_name, org=org,
+                                    password=password, phone=phone,
+                                    status="active" if invite.auto_approve else "pending")
+        audit.record(session, clock, member.id, "invite.register", "member", member.id, invite_id=invite.id,
+                     org_id=invite.org_id, status=member.status)
     return member

@@ -25,7 +25,7 @@ EntryListener = Callable[[LedgerEntry], None]
 
 
 class LedgerError(Exception):
-    """An award that cannot be made (unknown member, bad input)."""
+    """An award that cannot be made: a refused manual award or correction (Chinese message), or a caller's bug."""
 
 
 @dataclass(frozen=True)
@@ -139,36 +139,79 @@ def award(
     return AwardResult(entry, created=True)
 
 
+# --- 积分制: entries an organizer writes (manual awards and corrections), validated here and only here ----
+MAX_MANUAL_POINTS = 100
+EVIDENCE_PREFIX = "证明材料："
+
+
+def compose_note(reason: str, evidence: str | None) -> str:
+    """The entry's note: the reason, then the evidence note on its own line (the ledger has one text column)."""
+    reason, evidence = (reason or "").strip(), (evidence or "").strip()
+    return f"{reason}\n{EVIDENCE_PREFIX}{evidence}" if evidence else reason
+
+
+def split_note(note: str | None) -> tuple[str, str]:
+    """(reason, evidence) of a note written by `compose_note` (evidence "" when there is none)."""
+    reason, _, evidence = (note or "").partition(f"\n{EVIDENCE_PREFIX}")
+    return reason, evidence
+
+
+def check_manual_award(member_ids: list[int], points: int, category: str, reason: str, request_id: str,
+                       categories: tuple[str, ...] = rules_mod.MANUAL_CATEGORIES) -> None:
+    """Refuse (LedgerError, Chinese message) a manual award the organizer cannot make as entered."""
+    if not member_ids:
+        raise LedgerError("请至少选择一名成员")
+    if not 1 <= points <= MAX_MANUAL_POINTS:
+        raise LedgerError(f"积分须在 1–{MAX_MANUAL_POINTS} 之间；扣减请对原记录使用“更正”")
+    if category not in categories:
+        raise LedgerError("请选择积分类别")
+    if not (reason or "").strip():
+        raise LedgerError("请填写记分理由")
+    if not (request_id or "").strip():
+        raise LedgerError("表单缺少请求编号，请刷新页面后重试")
+
+
+def check_correction(original: LedgerEntry | None, points: int, reason: str,
+                     sources: tuple[str, ...] | None = None) -> LedgerEntry:
+    """The entry to correct, or LedgerError (Chinese message) when this correction cannot be made."""
+    if original is None:
+        raise LedgerError("找不到要更正的积分记录")
+    if sources is not None and original.source not in sources:
+        raise LedgerError("只能更正积分制记录")
+    if points == 0 or abs(points) > MAX_MANUAL_POINTS:
+        raise LedgerError(f"更正分值须为非零整数，绝对值不超过 {MAX_MANUAL_POINTS}")
+    if not (reason or "").strip():
+        raise LedgerError("请填写更正理由")
+    return original
+
+
 def manual_award(session: Session, clock: Clock, *, actor_id: int, member_ids: list[int], points: int,
-                 category: str, reason: str, request_id: str,
+                 category: str, reason: str, request_id: str, evidence: str | None = None,
                  on_commit: EntryListener | None = None,
                  categories: tuple[str, ...] = rules_mod.MANUAL_CATEGORIES) -> list[AwardResult]:
-    """积分制: an organizer awards `points` to several members; `request_id` makes a resubmit a no-op."""
-    if not reason.strip():
-        raise LedgerError("a reason is required")
-    if points == 0:
-        raise LedgerError("points must not be zero")
-    if category not in categories:
-        raise LedgerError(f"unknown category {category!r}; expected one of {categories}")
+    """积分制: an organizer awards `points` to several members; `request_id` makes a resubmit a no-op.
+
+    Scope checks belong to the caller (the one authorization helper); the input is checked here.
+    """
+    check_manual_award(member_ids, points, category, reason, request_id, categories)
+    note = compose_note(reason, evidence)
     return [
-        award(session, clock, member_id=m, source="manual", source_ref=f"{request_id}", outcome={"points": points},
-              actor_id=actor_id, category=category, note=reason.strip(), on_commit=on_commit)
-        for m in member_ids
+        award(session, clock, member_id=m, source="manual", source_ref=request_id.strip(), outcome={"points": points},
+              actor_id=actor_id, category=category, note=note, on_commit=on_commit)
+        for m in sorted(set(member_ids))
     ]
 
 
-def correct(session: Session, clock: Clock, *, actor_id: int, entry_id: int, points: int, reason: str,
-            request_id: str, on_commit: EntryListener | None = None) -> AwardResult:
-    """Correct an entry by a new adjustment entry (never an update); it names the month it corrects."""
-    original = session.get(LedgerEntry, entry_id)
-    if original is None:
-        raise LedgerError(f"no ledger entry {entry_id}")
-    if not reason.strip():
-        raise LedgerError("a reason is required")
-    if points == 0:
-        raise LedgerError("a correction of 0 points changes nothing")
+def issue_correction(session: Session, clock: Clock, *, actor_id: int, entry_id: int, points: int, reason: str,
+                     request_id: str, on_commit: EntryListener | None = None,
+                     sources: tuple[str, ...] | None = None) -> AwardResult:
+    """Correct an entry by a new adjustment entry (never an update) that names the month it corrects.
+
+    `sources`, when given, are the sources whose entries may be corrected (the organizer page: 积分制 only).
+    """
+    original = check_correction(session.get(LedgerEntry, entry_id), points, reason, sources)
     return award(session, clock, member_id=original.member_id, source="adjustment",
-                 source_ref=f"correct-{entry_id}-{request_id}",
+                 source_ref=f"correct-{entry_id}-{request_id.strip()}",
                  outcome={"points": points}, actor_id=actor_id, note=reason.strip(),
                  adjusts_month=original.month, corrects_entry_id=entry_id, on_commit=on_commit)
 

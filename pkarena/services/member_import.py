@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from pkarena.authz import managed_path
 from pkarena.clock import Clock
+from pkarena.database import begin_write
 from pkarena.models import Member, Org
 from pkarena.services import audit, members
+from pkarena.services.transaction import use_case
 from question_bank.tabular import (
     HEADER_DUPLICATE,
     HEADER_MISSING,
@@ -58,7 +60,7 @@ HASH_BATCH = 16  # passwords hashed between two progress reports (≈1 s on 2 co
 
 
 class ImportRefused(Exception):
-    """commit() was given a plan that still has errors."""
+    """create_members() was given a plan that still has errors."""
 
 
 @dataclass(frozen=True)
@@ -228,24 +230,38 @@ def hash_initial_passwords(plan: ImportPlan, progress: Callable[[int, int], None
     return hashes
 
 
-def commit(session: Session, clock: Clock, plan: ImportPlan, actor_id: int,
-           hashes: list[str] | None = None) -> list[Member]:
-    """Create every planned member (each audited) plus one summary audit row; the caller commits once.
+def create_members(session: Session, clock: Clock, plan: ImportPlan, actor_id: int,
+                   hashes: list[str] | None = None) -> list[Member]:
+    """Create every planned member (each audited) plus one summary audit row, all in one committed transaction.
 
-    `hashes`: what `hash_initial_passwords(plan)` returned (computed here when not given).
+    All or nothing: a username or phone that someone took since the plan was checked is a MemberError
+    naming it, and no member is created. `hashes`: what `hash_initial_passwords(plan)` returned (computed
+    here when not given, before the transaction so no write lock waits on scrypt).
     """
     if not plan.ok:
         raise ImportRefused(f"{len(plan.errors)} problems")
-    created = []
+    created: list[Member] = []
     hashes = hashes if hashes is not None else hash_initial_passwords(plan)
-    for planned, password_hash in zip(plan.members, hashes, strict=True):
-        org = session.get(Org, planned.org_id)
-        created.append(members.create_member(
-            session, clock, username=planned.username, display_name=planned.display_name, org=org,
-            password=planned.password, password_hash=password_hash, phone=planned.phone, actor_id=actor_id))
-    audit.record(session, clock, actor_id, "member.import", "import", None, file=plan.table.file,
-                 sheet=plan.table.sheet, created=len(created), generated_passwords=sum(p.generated for p in plan.members))
+    with use_case(session, lambda: _first_clash(session, plan)):
+        begin_write(session)  # SQLite: the write lock up front, not a failing upgrade mid-way
+        for planned, password_hash in zip(plan.members, hashes, strict=True):
+            org = session.get(Org, planned.org_id)
+            created.append(members.add_member(
+                session, clock, username=planned.username, display_name=planned.display_name, org=org,
+                password=planned.password, password_hash=password_hash, phone=planned.phone, actor_id=actor_id))
+        audit.record(session, clock, actor_id, "member.import", "import", None, file=plan.table.file,
+                     sheet=plan.table.sheet, created=len(created),
+                     generated_passwords=sum(p.generated for p in plan.members))
     return created
+
+
+def _first_clash(session: Session, plan: ImportPlan) -> members.MemberError:
+    """The refusal for the first planned username or phone that another member uses now."""
+    for planned in plan.members:
+        clash = members.find_clash(session, planned.username, planned.phone)
+        if clash is not None:
+            return members.MemberError(f"第 {planned.row} 行：{clash.message}", clash.field)
+    return members.MemberError("用户名或手机号已被使用", "username")
 
 
 def result_csv(accounts: list[PlannedMember]) -> str:

@@ -15,10 +15,9 @@ from typing import Any
 
 from flask import Flask
 
-from pkarena.database import begin_write
 from pkarena.services import members
 from pkarena.services.background import StoredTasks
-from pkarena.services.member_import import ImportPlan, PlannedMember, commit, hash_initial_passwords
+from pkarena.services.member_import import ImportPlan, PlannedMember, create_members, hash_initial_passwords
 from pkarena.store import keys
 from pkarena.store.base import Store
 
@@ -68,11 +67,8 @@ def _run(app: Flask, store: Store, token: str, plan: ImportPlan, path: Path, fil
             hashes = hash_initial_passwords(plan, progress=on_progress)  # before any lock is taken
             with db.new_session() as session:
                 try:
-                    begin_write(session)  # SQLite: the write lock up front, not a failing upgrade mid-way
-                    commit(session, clock, plan, actor_id, hashes)
-                    session.commit()
+                    create_members(session, clock, plan, actor_id, hashes)
                 except members.MemberError as exc:  # a username or phone taken since the check
-                    session.rollback()
                     outcome = {**base, "state": "rejected", "message": exc.message}
                 else:
                     # Passwords from the file stay out of the Store: only generated ones must be handed out.

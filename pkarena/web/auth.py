@@ -99,10 +99,8 @@ def change_password():
             members.change_password(runtime.session(), runtime.clock(), current_user, form.old_password.data,
                                     form.new_password.data)
         except members.MemberError as exc:
-            runtime.session().rollback()
             flash(_(exc.message), "error")
         else:
-            runtime.session().commit()
             flash(_("密码已修改"), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)

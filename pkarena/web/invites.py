@@ -46,10 +46,8 @@ def join(token: str):
                                       username=form.username.data, phone=form.phone.data,
                                       password=form.password.data)
         except members.MemberError as exc:
-            session.rollback()
             getattr(form, exc.field or "", form.username).errors.append(_(exc.message))
         else:
-            session.commit()
             if member.is_active:
                 login_user(member)
                 flash(_("注册成功，欢迎加入%(org)s", org=invite.org.name), "success")

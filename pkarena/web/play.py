@@ -16,8 +16,8 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import require
 from pkarena.services import matchmaking, play, play_progress
-from pkarena.web.admin.invites import qr_svg
 from pkarena.web.labels import REASON_LABELS
+from pkarena.web.qr import qr_svg
 
 bp = Blueprint("play", __name__)
 

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import segno
 from flask import Blueprint, make_response, render_template, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from pkarena import runtime
 from pkarena.authz import public
 from pkarena.services import screens
+from pkarena.web.qr import qr_svg
 
 bp = Blueprint("screen", __name__)
-
-
-def join_qr(url: str) -> Markup:
-    """An inline SVG QR code of the login page (segno output is markup we generate, safe to embed)."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=10, border=2, title=url, omitsize=True))
 
 
 def _no_store(response):
@@ -40,5 +34,5 @@ def board(token: str):
     payload = screens.screen_payload(session, runtime.store(), runtime.clock(), row)
     login_url = url_for("auth.login", _external=True)
     body = render_template("screen/board.html", payload=payload, token=token, login_url=login_url,
-                           qr=join_qr(login_url))
+                           qr=qr_svg(login_url, scale=10, border=2, omitsize=True))
     return _no_store(make_response(body, 200))

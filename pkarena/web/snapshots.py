@@ -30,6 +30,6 @@ def month_snapshots(month: str):
     corrections = [
         {"entry_id": e.id, "member_id": e.member_id, "org_id": e.org_id, "points": e.points, "month": e.month,
          "corrects_entry_id": e.corrects_entry_id}
-        for e in freeze.corrections_of(session, month)
+        for e in freeze.corrections_naming(session, month)
     ]
     return jsonify(month=month, snapshots=[view.as_dict() for view in views], corrections=corrections)

@@ -10,12 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app
+from flask import current_app
 from flask import session as web_session
 from flask_login import current_user
-
-from pkarena import runtime
-from pkarena.services.background import StoredTasks
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 STALE_AFTER = 3600  # seconds an uploaded file waits for its confirmation
@@ -93,10 +90,3 @@ class Staging:
             staged.path.unlink(missing_ok=True)
         web_session.pop(self.session_key, None)
 
-
-def task_progress_or_404(tasks: StoredTasks, token: str) -> dict[str, Any]:
-    """The progress of the current user's task for an upload `token`; 404 for a malformed, unknown or other's token."""
-    state = tasks.progress(runtime.store(), token) if TOKEN_RE.match(token) else None
-    if state is None or state.get("actor") != current_user.id:
-        abort(404)
-    return state

@@ -202,14 +202,14 @@ def test_a_late_correction_leaves_the_snapshot_alone_and_counts_as_an_adjustment
     clock.set(LATE_NOVEMBER)
     frozen = {(s.scope_kind, s.scope_id): s.checksum for s in freeze.freeze_month(session, clock, OCT)}
     organizer = town.people[3]
-    correction = ledger.correct(session, clock, actor_id=organizer.id, entry_id=entry.id, points=-2,
-                                reason="重复计分", request_id="fix-1").entry
+    correction = ledger.issue_correction(session, clock, actor_id=organizer.id, entry_id=entry.id, points=-2,
+                                         reason="重复计分", request_id="fix-1").entry
     assert (correction.month, correction.adjusts_month) == ("2026-11", OCT)
     again = {(s.scope_kind, s.scope_id): s.checksum for s in freeze.freeze_month(session, clock, OCT)}
     assert again == frozen
     assert freeze.check_month(session, OCT, clock) == []
     assert [e.id for e in freeze.adjustments_for(session, "2026-11")] == [correction.id]
-    assert [e.id for e in freeze.corrections_of(session, OCT)] == [correction.id]
+    assert [e.id for e in freeze.corrections_naming(session, OCT)] == [correction.id]
     assert freeze.adjustments_for(session, OCT) == []
 
 

@@ -113,8 +113,8 @@ def test_rebuild_from_an_empty_store_reproduces_the_live_boards(session, clock, 
     give(a1, "daily", "r1", correct=3)
     give(a2, "live", "round-1", correct=2, org_won=True)
     won = give(a2, "pk1v1", "m1", won=True).entry
-    ledger.correct(session, clock, actor_id=tree["host"].id, entry_id=won.id, points=-2, reason="改判",
-                   request_id="fix", on_commit=updater)
+    ledger.issue_correction(session, clock, actor_id=tree["host"].id, entry_id=won.id, points=-2, reason="改判",
+                            request_id="fix", on_commit=updater)
     clock.set(DECEMBER)
     give(a1, "challenge", "c1", streak=5)
 

@@ -24,13 +24,14 @@ ORGS_MONTH = keys.board_key("orgs", keys.scope_all(), keys.period_month(NOV))
 # --- manual points (积分制) ------------------------------------------------------------------------
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_a_manual_award_without_a_reason_is_refused_and_writes_nothing(session, clock, tree, reason):
-    with pytest.raises(LedgerError, match="reason"):
+    with pytest.raises(LedgerError, match="请填写记分理由"):
         ledger.manual_award(session, clock, actor_id=tree["host"].id, member_ids=[tree["people"][0].id], points=3,
                             category="思想学习", reason=reason, request_id="req-1")
     assert ledger_rows(session) == 0
 
 
-@pytest.mark.parametrize(("points", "category", "message"), [(0, "思想学习", "zero"), (3, "打卡", "category")])
+@pytest.mark.parametrize(("points", "category", "message"), [(0, "思想学习", "积分须在 1–100 之间"),
+                                                             (3, "打卡", "请选择积分类别")])
 def test_a_manual_award_of_zero_points_or_an_unknown_category_is_refused(session, clock, tree, points, category,
                                                                          message):
     with pytest.raises(LedgerError, match=message):
@@ -69,8 +70,8 @@ def test_resubmitting_a_manual_award_with_the_same_request_id_changes_nothing(se
 def test_a_correction_is_a_new_entry_and_the_original_is_never_updated(session, clock, tree, give, store):
     member = tree["people"][0]
     original = give(member, "daily", "r1", correct=5).entry
-    fix = ledger.correct(session, clock, actor_id=tree["host"].id, entry_id=original.id, points=-2,
-                         reason="两题判分有误", request_id="fix-1")
+    fix = ledger.issue_correction(session, clock, actor_id=tree["host"].id, entry_id=original.id, points=-2,
+                                  reason="两题判分有误", request_id="fix-1")
     session.expire_all()
     stored = session.get(LedgerEntry, original.id)
     assert (stored.points, stored.source, stored.note, stored.day) == (5, "daily", None, TODAY)
@@ -86,8 +87,8 @@ def test_a_correction_in_a_later_month_lands_in_that_month_and_names_the_correct
     member = tree["people"][0]
     original = give(member, "pk1v1", "m1", won=True).entry
     clock.set(DECEMBER)
-    fix = ledger.correct(session, clock, actor_id=tree["host"].id, entry_id=original.id, points=-1,
-                         reason="对手掉线，胜负改判", request_id="fix-1").entry
+    fix = ledger.issue_correction(session, clock, actor_id=tree["host"].id, entry_id=original.id, points=-1,
+                                  reason="对手掉线，胜负改判", request_id="fix-1").entry
     assert (fix.month, fix.day, fix.adjusts_month) == ("2026-12", "2026-12-03", NOV)
     assert ledger.member_totals(session, clock, member.id) == {"today": -1, "month": -1, "total": 1}
 
@@ -98,8 +99,8 @@ def test_a_correction_counts_for_the_org_of_the_corrected_entry_after_a_move(ses
     original = give(member, "daily", "r1", correct=4).entry
     members.move_member(session, clock, member, tree["b"], actor_id=tree["host"].id)
     session.commit()
-    fix = ledger.correct(session, clock, actor_id=tree["host"].id, entry_id=original.id, points=-4,
-                         reason="重复计分", request_id="fix-1", on_commit=updater).entry
+    fix = ledger.issue_correction(session, clock, actor_id=tree["host"].id, entry_id=original.id, points=-4,
+                                  reason="重复计分", request_id="fix-1", on_commit=updater).entry
     assert fix.org_id == tree["a"].id
     assert store.board_score(ORGS_MONTH, str(tree["a"].id)) == 0
     assert store.board_score(ORGS_MONTH, str(tree["b"].id)) is None
@@ -108,8 +109,8 @@ def test_a_correction_counts_for_the_org_of_the_corrected_entry_after_a_move(ses
 
 def test_correcting_twice_with_one_request_id_makes_one_adjustment(session, clock, tree, give):
     original = give(tree["people"][0], "daily", "r1", correct=2).entry
-    fixes = [ledger.correct(session, clock, actor_id=tree["host"].id, entry_id=original.id, points=1, reason="补分",
-                            request_id="fix-9") for _ in range(2)]
+    fixes = [ledger.issue_correction(session, clock, actor_id=tree["host"].id, entry_id=original.id, points=1,
+                                     reason="补分", request_id="fix-9") for _ in range(2)]
     assert fixes[0].entry.id == fixes[1].entry.id
     assert ledger_rows(session) == 2
 
@@ -117,11 +118,12 @@ def test_correcting_twice_with_one_request_id_makes_one_adjustment(session, cloc
 def test_a_correction_without_a_reason_or_of_zero_points_or_of_a_missing_entry_is_refused(session, clock, tree,
                                                                                            give):
     original = give(tree["people"][0], "daily", "r1", correct=2).entry
-    cases = [(original.id, 1, " ", "reason"), (original.id, 0, "无", "0 points"), (99_999, 1, "无", "no ledger entry")]
+    cases = [(original.id, 1, " ", "请填写更正理由"), (original.id, 0, "无", "更正分值须为非零整数"),
+             (99_999, 1, "无", "找不到要更正的积分记录")]
     for entry_id, points, reason, message in cases:
         with pytest.raises(LedgerError, match=message):
-            ledger.correct(session, clock, actor_id=tree["host"].id, entry_id=entry_id, points=points,
-                           reason=reason, request_id="fix-1")
+            ledger.issue_correction(session, clock, actor_id=tree["host"].id, entry_id=entry_id, points=points,
+                                    reason=reason, request_id="fix-1")
     assert ledger_rows(session) == 1
 
 

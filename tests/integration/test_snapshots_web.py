@@ -66,8 +66,8 @@ def test_snapshots_need_a_login(client, frozen):
 def test_the_api_lists_a_later_correction_of_the_frozen_month(client, login, session, clock, frozen):
     entry = session.execute(select(LedgerEntry).where(
         LedgerEntry.member_id == frozen["bob"].id)).scalar_one()
-    ledger.correct(session, clock, actor_id=frozen["host"].id, entry_id=entry.id, points=-1, reason="多计",
-                   request_id="c1")
+    ledger.issue_correction(session, clock, actor_id=frozen["host"].id, entry_id=entry.id, points=-1, reason="多计",
+                            request_id="c1")
     login(frozen["alice"])
     body = client.get(f"/api/v1/snapshots/{OCT}").get_json()
     assert [(c["member_id"], c["points"], c["month"]) for c in body["corrections"]] == [

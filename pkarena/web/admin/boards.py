@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pkarena import runtime
-from pkarena.authz import AccessDenied, can_manage, managed_path, require
-from pkarena.models import JointGroup, Org
+from pkarena.authz import managed_path, require
+from pkarena.models import Org
 from pkarena.services import board_views, orgs
 from pkarena.web.admin import bp
-from pkarena.web.admin.helpers import org_choices, org_or_404, scoped_orgs
-from pkarena.web.admin.pairings import pairing_or_404
+from pkarena.web.admin.helpers import org_choices, scoped_orgs
+from pkarena.web.guards import joint_group_or_404, org_or_404, pairing_or_404
 
 SCOPES = {"members": _l("成员排名"), "orgs": _l("组织排名"), "pairing": _l("结对"), "joint-group": _l("联合组")}
 ERRORS = {"INVALID_PERIOD": _l("无法识别的周期"), "INVALID_SORT": _l("无法识别的排序方式"),
@@ -28,15 +27,6 @@ def _root_org() -> Org | None:
     return None if current_user.role == "admin" else current_user.scope_org
 
 
-def _joint_group_or_404(group_id: int | None) -> JointGroup:
-    group = runtime.session().get(JointGroup, group_id) if group_id else None
-    if group is None:
-        abort(404)
-    if not any(can_manage(current_user, link.org) for link in group.members):
-        raise AccessDenied(403, "OUT_OF_SCOPE", _("该联合组不在您的管理范围内"))
-    return group
-
-
 def _table(scope: str, period: str, root: Org | None) -> board_views.BoardTable | None:
     session, store = runtime.session(), runtime.store()
     if scope == "members":
@@ -47,7 +37,7 @@ def _table(scope: str, period: str, root: Org | None) -> board_views.BoardTable 
     if scope == "pairing" and request.args.get("pairing", type=int):
         return board_views.pairing_board(session, store, period, pairing_or_404(request.args.get("pairing", type=int)))
     if scope == "joint-group" and request.args.get("group", type=int):
-        return board_views.joint_group_board(session, store, period, _joint_group_or_404(request.args.get("group", type=int)))
+        return board_views.joint_group_board(session, store, period, joint_group_or_404(request.args.get("group", type=int)))
     return None
 
 

@@ -1,39 +1,42 @@
-"""Shared pieces of the admin pages: objects loaded inside the user's scope, org choices, time display."""
+"""Shared pieces of the admin pages: flashing a use case's outcome, org choices, time display.
+
+The scope guards (`org_or_404`, `member_or_404`, …) live in `pkarena.web.guards`.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
-from flask import abort, current_app, flash
+from flask import current_app, flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from pkarena import runtime
-from pkarena.authz import AccessDenied, check, managed_path
+from pkarena.authz import AccessDenied, managed_path
 from pkarena.models import Member, Org
-from pkarena.services import orgs
+from pkarena.services import invites, ledger, members, orgs, qb_admin
 from pkarena.web.admin import bp
 
-
-def org_or_404(org_id: int | None) -> Org:
-    """The org with `org_id`, if the current user manages it (404 unknown, 403 out of scope)."""
-    org = runtime.session().get(Org, org_id) if org_id else None
-    if org is None:
-        abort(404)
-    check(current_user, "organizer", org)
-    return org
+T = TypeVar("T")
+# The refusals of the services these pages call: each carries a Chinese message for the user.
+SERVICE_ERRORS = (orgs.OrgError, members.MemberError, invites.InviteError, ledger.LedgerError, qb_admin.QbError)
 
 
-def member_or_404(member_id: int) -> Member:
-    """A member of the current user's managed tree (404 unknown, 403 out of scope)."""
-    member = runtime.session().get(Member, member_id)
-    if member is None or member.is_bot:
-        abort(404)
-    check(current_user, "organizer", member.org)
-    return member
+def flash_result(use_case: Callable[[], T], success: str | Callable[[T], str]) -> T | None:
+    """Run one use case (the service commits it): flash `success` (text, or made from the result) and return
+    the result; or flash the service's refusal as an error and return None (nothing was written)."""
+    try:
+        result = use_case()
+    except SERVICE_ERRORS as exc:
+        flash(_(str(exc)), "error")
+        return None
+    flash(success(result) if callable(success) else success, "success")
+    return result
 
 
 def check_member_write(member: Member, *, self_allowed: bool = True) -> None:

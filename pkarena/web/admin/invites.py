@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import segno
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from pkarena import runtime
-from pkarena.authz import check, managed_path, require
-from pkarena.models import Invite
+from pkarena.authz import managed_path, require
 from pkarena.services import invites, orgs
 from pkarena.web.admin import bp
-from pkarena.web.admin.helpers import flash_errors, org_choices, org_or_404, scoped_orgs
+from pkarena.web.admin.helpers import flash_errors, flash_result, org_choices, scoped_orgs
 from pkarena.web.admin_forms import InviteCreateForm
-
-
-def qr_svg(url: str) -> Markup:
-    """An inline SVG QR code of `url` (segno output is markup we generate, safe to embed)."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=4, title=url))
+from pkarena.web.guards import invite_or_404, org_or_404
+from pkarena.web.qr import qr_svg
 
 
 def _create_form() -> InviteCreateForm:
@@ -51,10 +45,10 @@ def invite_create():
         flash_errors(form)
         return redirect(url_for("admin.invite_list"))
     org = org_or_404(form.org_id.data)
-    invites.create_invite(runtime.session(), runtime.clock(), org, auto_approve=form.auto_approve.data,
-                          expires_days=form.expires_days.data, actor_id=current_user.id)
-    runtime.session().commit()
-    flash(_("已为「%(org)s」创建邀请链接", org=org.name), "success")
+    flash_result(lambda: invites.create_invite(runtime.session(), runtime.clock(), org,
+                                               auto_approve=form.auto_approve.data,
+                                               expires_days=form.expires_days.data, actor_id=current_user.id),
+                 _("已为「%(org)s」创建邀请链接", org=org.name))
     return redirect(url_for("admin.invite_list"))
 
 
@@ -62,11 +56,7 @@ def invite_create():
 @require("organizer")
 def invite_revoke(invite_id: int):
     """Revoke an invite link of the managed subtree."""
-    invite = runtime.session().get(Invite, invite_id)
-    if invite is None:
-        abort(404)
-    check(current_user, "organizer", invite.org)
-    invites.revoke_invite(runtime.session(), runtime.clock(), invite, actor_id=current_user.id)
-    runtime.session().commit()
-    flash(_("邀请链接已作废"), "success")
+    invite = invite_or_404(invite_id)
+    flash_result(lambda: invites.revoke_invite(runtime.session(), runtime.clock(), invite, actor_id=current_user.id),
+                 _("邀请链接已作废"))
     return redirect(url_for("admin.invite_list"))

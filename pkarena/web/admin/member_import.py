@@ -25,7 +25,8 @@ from pkarena.authz import require
 from pkarena.services import member_import, member_import_job
 from pkarena.web.admin import bp
 from pkarena.web.admin_forms import ActionForm, MemberImportForm
-from pkarena.web.staging import Staging, task_progress_or_404
+from pkarena.web.guards import task_progress_or_404
+from pkarena.web.staging import Staging
 from question_bank.tabular import Problem, TableError, write_sheet_with_reasons
 
 # The subdirectory keeps the folder the member import has always used (pkarena-member-import).

@@ -16,9 +16,8 @@ from pkarena.web.admin.helpers import (
     STATUS_LABELS,
     check_member_write,
     flash_errors,
-    member_or_404,
+    flash_result,
     org_choices,
-    org_or_404,
     scoped_orgs,
 )
 from pkarena.web.admin_forms import (
@@ -29,6 +28,7 @@ from pkarena.web.admin_forms import (
     MemberStatusForm,
     PasswordResetForm,
 )
+from pkarena.web.guards import member_or_404, org_or_404
 
 PER_PAGE = 50
 # Which status an organizer may set from which: approve, deactivate, reactivate.
@@ -71,16 +71,13 @@ def member_create():
         flash_errors(form)
         return redirect(url_for("admin.member_list"))
     org = org_or_404(form.org_id.data)
-    try:
-        member = members.create_member(runtime.session(), runtime.clock(), username=form.username.data.strip(),
-                                       display_name=form.display_name.data, org=org, password=form.password.data,
-                                       phone=form.phone.data, actor_id=current_user.id)
-    except members.MemberError as exc:
-        runtime.session().rollback()
-        flash(_(exc.message), "error")
+    member = flash_result(
+        lambda: members.create_member(runtime.session(), runtime.clock(), username=form.username.data.strip(),
+                                      display_name=form.display_name.data, org=org, password=form.password.data,
+                                      phone=form.phone.data, actor_id=current_user.id),
+        lambda created: _("已添加成员「%(name)s」", name=created.display_name))
+    if member is None:
         return redirect(url_for("admin.member_list"))
-    runtime.session().commit()
-    flash(_("已添加成员「%(name)s」", name=member.display_name), "success")
     return redirect(url_for("admin.member_detail", member_id=member.id))
 
 
@@ -117,16 +114,8 @@ def member_detail(member_id: int):
                            can_write=can_write, **_detail_forms(member))
 
 
-def _done(member: Member, message: str):
-    runtime.session().commit()
-    flash(message, "success")
-    return redirect(url_for("admin.member_detail", member_id=member.id))
-
-
-def _refused(member: Member, message: str):
-    runtime.session().rollback()
-    flash(message, "error")
-    return redirect(url_for("admin.member_detail", member_id=member.id))
+def _back(member_id: int):
+    return redirect(url_for("admin.member_detail", member_id=member_id))
 
 
 @bp.route("/members/<int:member_id>/edit", methods=["POST"])
@@ -139,19 +128,19 @@ def member_edit(member_id: int):
     _edit_choices(form, member)
     if not form.validate_on_submit():
         flash_errors(form)
-        return redirect(url_for("admin.member_detail", member_id=member.id))
+        return _back(member_id)
     role = scope = None
     if "role" in form:
         role = form.role.data
         scope = runtime.session().get(Org, form.scope_org_id.data) if form.scope_org_id.data else None
         if role == "organizer" and scope is None:
-            return _refused(member, _("组织者必须指定管理范围"))
-    try:
-        members.update_member(runtime.session(), runtime.clock(), member, display_name=form.display_name.data,
-                              phone=form.phone.data, actor_id=current_user.id, role=role, scope_org=scope)
-    except members.MemberError as exc:
-        return _refused(member, _(exc.message))
-    return _done(member, _("已保存"))
+            flash(_("组织者必须指定管理范围"), "error")
+            return _back(member_id)
+    flash_result(lambda: members.update_member(runtime.session(), runtime.clock(), member,
+                                               display_name=form.display_name.data, phone=form.phone.data,
+                                               actor_id=current_user.id, role=role, scope_org=scope),
+                 _("已保存"))
+    return _back(member_id)
 
 
 @bp.route("/members/<int:member_id>/move", methods=["POST"])
@@ -164,10 +153,12 @@ def member_move(member_id: int):
     form.org_id.choices = org_choices(scoped_orgs())
     if not form.validate_on_submit():
         flash_errors(form)
-        return redirect(url_for("admin.member_detail", member_id=member.id))
+        return _back(member_id)
     target = org_or_404(form.org_id.data)
-    members.move_member(runtime.session(), runtime.clock(), member, target, actor_id=current_user.id)
-    return _done(member, _("已调入「%(org)s」", org=target.name))
+    flash_result(lambda: members.move_member(runtime.session(), runtime.clock(), member, target,
+                                             actor_id=current_user.id),
+                 _("已调入「%(org)s」", org=target.name))
+    return _back(member_id)
 
 
 @bp.route("/members/<int:member_id>/status", methods=["POST"])
@@ -179,11 +170,14 @@ def member_status(member_id: int):
     form = MemberStatusForm()
     form.status.choices = [(s, s) for s in TRANSITIONS.get(member.status, ())]
     if not form.validate_on_submit():
-        return _refused(member, _("不能从当前状态变更为该状态"))
-    before = member.status
-    members.set_status(runtime.session(), runtime.clock(), member, form.status.data, actor_id=current_user.id)
-    approved = before == "pending" and member.status == "active"
-    return _done(member, _("已审核通过") if approved else _("状态已更新为「%(s)s」", s=STATUS_LABELS[member.status]))
+        flash(_("不能从当前状态变更为该状态"), "error")
+        return _back(member_id)
+    approved = member.status == "pending" and form.status.data == "active"
+    flash_result(lambda: members.set_status(runtime.session(), runtime.clock(), member, form.status.data,
+                                            actor_id=current_user.id),
+                 lambda changed: _("已审核通过") if approved else _("状态已更新为「%(s)s」",
+                                                                  s=STATUS_LABELS[changed.status]))
+    return _back(member_id)
 
 
 @bp.route("/members/<int:member_id>/password", methods=["POST"])
@@ -195,10 +189,8 @@ def member_password(member_id: int):
     form = PasswordResetForm()
     if not form.validate_on_submit():
         flash_errors(form)
-        return redirect(url_for("admin.member_detail", member_id=member.id))
-    try:
-        members.reset_password(runtime.session(), runtime.clock(), member, form.password.data,
-                               actor_id=current_user.id)
-    except members.MemberError as exc:
-        return _refused(member, _(exc.message))
-    return _done(member, _("密码已重置，请将新密码告知本人"))
+        return _back(member_id)
+    flash_result(lambda: members.reset_password(runtime.session(), runtime.clock(), member, form.password.data,
+                                                actor_id=current_user.id),
+                 _("密码已重置，请将新密码告知本人"))
+    return _back(member_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,8 +10,9 @@ from pkarena import runtime
 from pkarena.authz import managed_path, require
 from pkarena.services import orgs
 from pkarena.web.admin import bp
-from pkarena.web.admin.helpers import flash_errors, org_choices, org_or_404, scoped_orgs
+from pkarena.web.admin.helpers import flash_errors, flash_result, org_choices, scoped_orgs
 from pkarena.web.admin_forms import OrgCreateForm, OrgRenameForm
+from pkarena.web.guards import org_or_404
 
 NEW_COMPANY = 0
 
@@ -41,14 +42,9 @@ def org_create():
         flash_errors(form)
         return redirect(url_for("admin.org_tree"))
     parent = None if form.parent_id.data == NEW_COMPANY else org_or_404(form.parent_id.data)
-    try:
-        org = orgs.create_org(runtime.session(), runtime.clock(), form.name.data, parent, actor_id=current_user.id)
-    except orgs.OrgError as exc:
-        runtime.session().rollback()
-        flash(_(str(exc)), "error")
-    else:
-        runtime.session().commit()
-        flash(_("已创建组织「%(name)s」", name=org.name), "success")
+    flash_result(lambda: orgs.create_org(runtime.session(), runtime.clock(), form.name.data, parent,
+                                         actor_id=current_user.id),
+                 lambda org: _("已创建组织「%(name)s」", name=org.name))
     return redirect(url_for("admin.org_tree"))
 
 
@@ -61,12 +57,7 @@ def org_rename(org_id: int):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("admin.org_tree"))
-    try:
-        orgs.rename_org(runtime.session(), runtime.clock(), org, form.name.data, actor_id=current_user.id)
-    except orgs.OrgError as exc:
-        runtime.session().rollback()
-        flash(_(str(exc)), "error")
-    else:
-        runtime.session().commit()
-        flash(_("已重命名为「%(name)s」", name=org.name), "success")
+    flash_result(lambda: orgs.rename_org(runtime.session(), runtime.clock(), org, form.name.data,
+                                         actor_id=current_user.id),
+                 lambda renamed: _("已重命名为「%(name)s」", name=renamed.name))
     return redirect(url_for("admin.org_tree"))

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from pkarena import runtime
-from pkarena.authz import AccessDenied, can_manage, managed_path, require
-from pkarena.models import Org, Pairing
+from pkarena.authz import managed_path, require
+from pkarena.models import Org
 from pkarena.services import orgs
 from pkarena.web.admin import bp
-from pkarena.web.admin.helpers import flash_errors, org_choices, org_or_404, scoped_orgs
+from pkarena.web.admin.helpers import flash_errors, flash_result, org_choices, scoped_orgs
 from pkarena.web.admin_forms import PairingCreateForm, PairingEndForm
+from pkarena.web.guards import org_or_404, pairing_or_404
 
 
 def _create_form() -> PairingCreateForm:
@@ -21,16 +21,6 @@ def _create_form() -> PairingCreateForm:
     form.org_a_id.choices = org_choices(scoped_orgs())
     form.org_b_id.choices = org_choices(orgs.subtree(runtime.session(), ""))
     return form
-
-
-def pairing_or_404(pairing_id: int) -> Pairing:
-    """A pairing with at least one side the current user manages (404 unknown, 403 otherwise)."""
-    pairing = runtime.session().get(Pairing, pairing_id)
-    if pairing is None:
-        abort(404)
-    if not (can_manage(current_user, pairing.org_a) or can_manage(current_user, pairing.org_b)):
-        raise AccessDenied(403, "OUT_OF_SCOPE", _("该结对不在您的管理范围内"))
-    return pairing
 
 
 @bp.route("/pairings")
@@ -55,18 +45,9 @@ def pairing_create():
         return redirect(url_for("admin.pairing_list"))
     org_a = org_or_404(form.org_a_id.data)
     org_b = runtime.session().get(Org, form.org_b_id.data) or abort(404)
-    try:
-        pairing = orgs.create_pairing(runtime.session(), runtime.clock(), form.name.data or "", org_a, org_b,
-                                      form.starts_on.data, form.ends_on.data, actor_id=current_user.id)
-        runtime.session().commit()
-    except orgs.OrgError as exc:
-        runtime.session().rollback()
-        flash(_(str(exc)), "error")
-    except IntegrityError:
-        runtime.session().rollback()
-        flash(_("这两个组织之间已有同名的结对"), "error")
-    else:
-        flash(_("已创建结对「%(name)s」", name=pairing.name), "success")
+    flash_result(lambda: orgs.create_pairing(runtime.session(), runtime.clock(), form.name.data or "", org_a, org_b,
+                                             form.starts_on.data, form.ends_on.data, actor_id=current_user.id),
+                 lambda pairing: _("已创建结对「%(name)s」", name=pairing.name))
     return redirect(url_for("admin.pairing_list"))
 
 
@@ -79,12 +60,7 @@ def pairing_end(pairing_id: int):
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("admin.pairing_list"))
-    try:
-        orgs.end_pairing(runtime.session(), runtime.clock(), pairing, form.ends_on.data, actor_id=current_user.id)
-    except orgs.OrgError as exc:
-        runtime.session().rollback()
-        flash(_(str(exc)), "error")
-    else:
-        runtime.session().commit()
-        flash(_("结对「%(name)s」将于 %(day)s 结束", name=pairing.name, day=pairing.ends_on.isoformat()), "success")
+    flash_result(lambda: orgs.end_pairing(runtime.session(), runtime.clock(), pairing, form.ends_on.data,
+                                          actor_id=current_user.id),
+                 lambda ended: _("结对「%(name)s」将于 %(day)s 结束", name=ended.name, day=ended.ends_on.isoformat()))
     return redirect(url_for("admin.pairing_list"))

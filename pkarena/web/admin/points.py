@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,11 +15,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from pkarena import runtime
 from pkarena.authz import managed_path, require
-from pkarena.models import LedgerEntry
-from pkarena.services import manual_points, members
+from pkarena.services import ledger, manual_points, members
+from pkarena.services.ledger import MAX_MANUAL_POINTS
 from pkarena.web.admin import bp
-from pkarena.web.admin.helpers import flash_errors, member_or_404, org_choices, org_or_404, scoped_orgs
+from pkarena.web.admin.helpers import flash_errors, org_choices, scoped_orgs
 from pkarena.web.admin.members import PER_PAGE
+from pkarena.web.guards import entry_or_404, member_or_404, org_or_404
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 REQUIRED = _l("此项为必填项")
@@ -44,7 +45,7 @@ class AwardForm(FlaskForm):
     category = SelectField(_l("积分类别"))
     points = IntegerField(_l("积分"), validators=[
         DataRequired(message=REQUIRED),
-        NumberRange(min=1, max=manual_points.MAX_POINTS, message=_l("积分须为 1–100 的正整数；扣减请使用“更正”"))])
+        NumberRange(min=1, max=MAX_MANUAL_POINTS, message=_l("积分须为 1–100 的正整数；扣减请使用“更正”"))])
     reason = StringField(_l("记分理由"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
     evidence = TextAreaField(_l("证明材料说明"), validators=[Optional(), Length(max=500)])
     request_id = HiddenField(validators=[DataRequired(message=_l("表单已过期，请刷新页面后重试")), Length(max=64)])
@@ -66,7 +67,7 @@ class CorrectionForm(FlaskForm):
 
     points = IntegerField(_l("更正分值（可为负数）"), validators=[
         DataRequired(message=_l("更正分值须为非零整数")),
-        NumberRange(min=-manual_points.MAX_POINTS, max=manual_points.MAX_POINTS)])
+        NumberRange(min=-MAX_MANUAL_POINTS, max=MAX_MANUAL_POINTS)])
     reason = StringField(_l("更正理由"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
     request_id = HiddenField(validators=[DataRequired(message=_l("表单已过期，请刷新页面后重试")), Length(max=64)])
 
@@ -110,12 +111,12 @@ def points_award():
         return redirect(url_for("admin.points_page"))
     chosen = [member_or_404(member_id) for member_id in form.member_ids.data]
     try:
-        results = manual_points.award(
+        results = ledger.manual_award(
             runtime.session(), runtime.clock(), actor_id=current_user.id, member_ids=[m.id for m in chosen],
             points=form.points.data, category=form.category.data, reason=form.reason.data,
             evidence=form.evidence.data, request_id=form.request_id.data, on_commit=runtime.board_updater(),
             categories=_categories())
-    except manual_points.ManualPointsError as exc:
+    except ledger.LedgerError as exc:
         flash(_(str(exc)), "error")
         return redirect(url_for("admin.points_page"))
     made = sum(r.created for r in results)
@@ -140,7 +141,7 @@ def points_entries():
     prefix = org_or_404(filters.org.data).path if filters.org.data else managed_path(current_user)
     session = runtime.session()
     rows = manual_points.list_entries(session, prefix, month, category=filters.category.data or None)
-    corrections = manual_points.corrections_of(session, [row.entry.id for row in rows])
+    corrections = manual_points.corrections_by_entry(session, [row.entry.id for row in rows])
     return render_template("admin/points_entries.html", filters=filters, rows=rows, month=month,
                            corrections=corrections, correction_form=CorrectionForm(),
                            new_request_id=lambda: uuid.uuid4().hex)
@@ -150,20 +151,18 @@ def points_entries():
 @require("organizer")
 def points_correct(entry_id: int):
     """Correct a manual entry by a new entry that names its month (reason required)."""
-    entry = runtime.session().get(LedgerEntry, entry_id)
-    if entry is None:
-        abort(404)
-    org_or_404(entry.org_id)
+    entry = entry_or_404(entry_id)
     back = url_for("admin.points_entries", month=request.args.get("month") or entry.month)
     form = CorrectionForm()
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(back)
     try:
-        result = manual_points.correct(runtime.session(), runtime.clock(), actor_id=current_user.id, entry=entry,
-                                       points=form.points.data, reason=form.reason.data,
-                                       request_id=form.request_id.data, on_commit=runtime.board_updater())
-    except manual_points.ManualPointsError as exc:
+        result = ledger.issue_correction(runtime.session(), runtime.clock(), actor_id=current_user.id,
+                                         entry_id=entry.id, points=form.points.data, reason=form.reason.data,
+                                         request_id=form.request_id.data, on_commit=runtime.board_updater(),
+                                         sources=manual_points.CORRECTABLE)
+    except ledger.LedgerError as exc:
         flash(_(str(exc)), "error")
         return redirect(back)
     if result.created:

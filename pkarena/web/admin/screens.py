@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import segno
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from pkarena import runtime
 from pkarena.authz import AccessDenied, managed_path, require
-from pkarena.models import ScreenToken
 from pkarena.realtime.screen import notify_revoked
 from pkarena.services import orgs, screens
 from pkarena.web.admin import bp
 from pkarena.web.admin.helpers import flash_errors, org_choices, scoped_orgs
+from pkarena.web.guards import screen_or_404
+from pkarena.web.qr import qr_svg
 
 SCOPE_LABELS = {"org": _l("组织"), "pairing": _l("结对"), "joint_group": _l("联合组")}
 
@@ -39,18 +38,6 @@ def _create_form() -> ScreenCreateForm:
         + [(f"joint_group:{g.id}", f"{SCOPE_LABELS['joint_group']}：{g.name}")
            for g in orgs.joint_groups_for(session, path)])
     return form
-
-
-def screen_or_404(screen_id: int) -> ScreenToken:
-    """A screen token whose scope the current user manages (404 unknown, 403 otherwise)."""
-    session = runtime.session()
-    row = session.get(ScreenToken, screen_id)
-    scope = row and screens.load_scope(session, row.scope_kind, row.scope_id)
-    if row is None:
-        abort(404)
-    if scope is None or not screens.in_scope(scope, managed_path(current_user)):
-        raise AccessDenied(403, "OUT_OF_SCOPE", _("该大屏不在您的管理范围内"))
-    return row
 
 
 @bp.route("/screens")
@@ -77,7 +64,7 @@ def screen_create():
     row, token = screens.create(session, runtime.clock(), scope_kind=kind, scope_id=scope.id,
                                 label=form.label.data, actor_id=current_user.id)
     url = url_for("screen.board", token=token, _external=True)
-    qr = Markup(segno.make(url, error="m").svg_inline(scale=4, title=url))
+    qr = qr_svg(url)
     response = make_response(render_template("admin/screen_created.html", row=row, scope=scope, url=url, qr=qr,
                                              scope_labels=SCOPE_LABELS), 201)
     response.headers["Cache-Control"] = "no-store"  # the clear token appears only in this response

@@ -9,15 +9,9 @@ from pkarena import runtime
 from pkarena.authz import managed_path, require
 from pkarena.services import freeze, ledger_export, snapshots
 from pkarena.web.admin import bp
+from pkarena.web.guards import month_or_404
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _month_or_404(month: str) -> str:
-    try:
-        return freeze.parse_month(month)
-    except freeze.FreezeError:
-        abort(404)
 
 
 def _page(verified: dict | None = None, status: int = 200):
@@ -38,7 +32,7 @@ def snapshot_list():
 @require("organizer")
 def snapshot_verify(month: str):
     """Recompute `month` from the ledger and verify each snapshot's checksum; show the result."""
-    month = _month_or_404(month)
+    month = month_or_404(month)
     problems = freeze.check_month(runtime.session(), month, runtime.clock())
     return _page({"month": month, "problems": problems})
 
@@ -47,7 +41,7 @@ def snapshot_verify(month: str):
 @require("organizer")
 def snapshot_export():
     """Download a month's rankings and 台账 (`format=xlsx|csv`); the 台账 covers the managed subtree."""
-    month = _month_or_404(request.args.get("month", ""))
+    month = month_or_404(request.args.get("month", ""))
     kind = request.args.get("format", "xlsx")
     if kind not in ("xlsx", "csv"):
         abort(404)

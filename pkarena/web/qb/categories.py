@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import require
 from pkarena.services import qb_admin
-from pkarena.web.admin.helpers import flash_errors
+from pkarena.web.admin.helpers import flash_errors, flash_result
+from pkarena.web.guards import category_or_404
 from pkarena.web.qb import bp
 from pkarena.web.qb.forms import CategoryCreateForm, CategoryRenameForm
-from question_bank.models import Category
 
 
 def _create_form() -> CategoryCreateForm:
@@ -38,13 +38,10 @@ def category_create():
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("qb.category_list"))
-    parent = runtime.session().get(Category, form.parent_id.data) if form.parent_id.data else None
-    try:
-        node = qb_admin.create_category(runtime.session(), runtime.clock(), parent, form.name.data, current_user.id)
-    except qb_admin.QbError as exc:
-        flash(_(exc.message), "error")
-    else:
-        flash(_("已新建分类「%(name)s」", name=node.name), "success")
+    parent = category_or_404(form.parent_id.data) if form.parent_id.data else None
+    flash_result(lambda: qb_admin.create_category(runtime.session(), runtime.clock(), parent, form.name.data,
+                                                  current_user.id),
+                 lambda node: _("已新建分类「%(name)s」", name=node.name))
     return redirect(url_for("qb.category_list"))
 
 
@@ -52,17 +49,12 @@ def category_create():
 @require("organizer")
 def category_rename(category_id: int):
     """Give a category a new name."""
-    node = runtime.session().get(Category, category_id)
-    if node is None:
-        abort(404)
+    node = category_or_404(category_id)
     form = CategoryRenameForm()
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("qb.category_list"))
-    try:
-        qb_admin.rename_category(runtime.session(), runtime.clock(), node, form.name.data, current_user.id)
-    except qb_admin.QbError as exc:
-        flash(_(exc.message), "error")
-    else:
-        flash(_("已重命名为「%(name)s」", name=node.name), "success")
+    flash_result(lambda: qb_admin.rename_category(runtime.session(), runtime.clock(), node, form.name.data,
+                                                  current_user.id),
+                 lambda _none: _("已重命名为「%(name)s」", name=node.name))
     return redirect(url_for("qb.category_list"))

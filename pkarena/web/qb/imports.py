@@ -13,9 +13,10 @@ from pkarena import runtime
 from pkarena.authz import require
 from pkarena.services import qb_import
 from pkarena.web.admin_forms import ActionForm
+from pkarena.web.guards import task_progress_or_404
 from pkarena.web.qb import bp
 from pkarena.web.qb.forms import QuestionImportForm
-from pkarena.web.staging import Staging, task_progress_or_404
+from pkarena.web.staging import Staging
 from question_bank.export import export_bank, write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,7 +10,9 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import require
 from pkarena.services import qb_admin
+from pkarena.web.admin.helpers import flash_result
 from pkarena.web.admin_forms import ActionForm
+from pkarena.web.guards import question_or_404
 from pkarena.web.qb import bp
 from pkarena.web.qb.forms import QuestionEditForm, QuestionFilterForm
 from question_bank.models import Question
@@ -18,13 +20,6 @@ from question_bank.types import LETTERS, QUESTION_TYPES
 
 FLAG_LABELS = {"facility_low": _l("太难"), "facility_high": _l("太易"), "discrimination_negative": _l("区分度为负"),
                "discrimination_low": _l("区分度低"), "efficiency_low": _l("区分效率低")}
-
-
-def _question_or_404(question_id: int) -> Question:
-    question = runtime.session().get(Question, question_id)
-    if question is None or question.current_version is None:
-        abort(404)
-    return question
 
 
 @bp.route("/")
@@ -57,7 +52,7 @@ def _edit_page(question: Question, form: QuestionEditForm, errors: dict[str, lis
 @require("organizer")
 def question_edit(question_id: int):
     """Edit a question; a changed content is saved as a new version, so played answers keep theirs."""
-    question = _question_or_404(question_id)
+    question = question_or_404(question_id)
     form = QuestionEditForm(data=None if request.method == "POST" else {
         **qb_admin.version_answer(question.current_version), "status": question.status})
     form.category_id.choices = [(0, _("（未分类）"))] + qb_admin.category_choices(runtime.session())
@@ -79,15 +74,11 @@ def question_edit(question_id: int):
 @require("organizer")
 def question_status(question_id: int, action: str):
     """Retire a question (never drawn again) or make it active again."""
-    question = _question_or_404(question_id)
+    question = question_or_404(question_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        qb_admin.set_status(runtime.session(), runtime.clock(), question,
-                            "retired" if action == "retire" else "active", current_user.id)
-    except qb_admin.QbError as exc:
-        flash(_(exc.message), "error")
-    else:
-        flash(_("已停用这道题") if action == "retire" else _("已重新启用这道题"), "success")
+    flash_result(lambda: qb_admin.set_status(runtime.session(), runtime.clock(), question,
+                                             "retired" if action == "retire" else "active", current_user.id),
+                 _("已停用这道题") if action == "retire" else _("已重新启用这道题"))
     return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/qb/")
                     else url_for("qb.question_edit", question_id=question.id))
