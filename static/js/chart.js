@@ -24,11 +24,11 @@ export function pageData(id) {
 
 /**
  * Starts a chart on `holder` (an element or its id) and draws `option` when given; returns the ECharts instance,
- * or null when the element or ECharts is missing. The chart follows window resizes (then calls `onResize`), the
- * holder gets data-drawn="true" once `option` is drawn (tests wait for it), and the chart is disposed on pagehide
- * unless the page goes into the back-forward cache.
+ * or null when the element or ECharts is missing. The chart follows window resizes (listeners added later run
+ * after its own), the holder gets data-drawn="true" once `option` is drawn (tests wait for it), and the chart is
+ * disposed on pagehide unless the page goes into the back-forward cache.
  */
-export function drawChart(holder, option = null, { onResize = null } = {}) {
+export function drawChart(holder, option = null) {
   const element = typeof holder === "string" ? document.getElementById(holder) : holder;
   if (!element || !window.echarts) return null;
   const chart = window.echarts.init(element);
@@ -36,10 +36,7 @@ export function drawChart(holder, option = null, { onResize = null } = {}) {
     chart.setOption(option);
     element.dataset.drawn = "true";
   }
-  const resize = () => {
-    chart.resize();
-    if (onResize) onResize(chart);
-  };
+  const resize = () => chart.resize();
   window.addEventListener("resize", resize);
   window.addEventListener("pagehide", (event) => {
     if (event.persisted) return;
