@@ -1,8 +1,11 @@
 // Item statistics page: sortable table, facility-vs-discrimination scatter, answer distribution of one question.
-const data = JSON.parse(document.getElementById("qb-stats-data").textContent);
+import { colours, drawChart, pageData } from "./chart.js";
+
+const data = pageData("qb-stats-data");
 const table = document.getElementById("stats-table");
-const RED = "#c8102e";
-const GREY = "#5b6b7f";
+const palette = colours();
+const RED = palette.red;
+const GREY = palette.chartNeutral;
 
 // --- sorting: click a header; numbers by data-value (blanks last), text by locale ---------------------------
 function cellValue(row, index, kind) {
@@ -56,7 +59,7 @@ function showDistribution(questionId) {
       type: "bar",
       data: entry.labels.map((label, i) => ({
         value: entry.counts[i],
-        itemStyle: { color: label === entry.answer ? "#1a7f37" : GREY },
+        itemStyle: { color: label === entry.answer ? palette.chartCorrect : GREY },
       })),
     }],
   }, true);
@@ -66,7 +69,6 @@ function showDistribution(questionId) {
 const scatterHolder = document.getElementById("qb-scatter");
 const barsHolder = document.getElementById("qb-bars");
 if (window.echarts && scatterHolder && barsHolder) {
-  const scatter = window.echarts.init(scatterHolder);
   const series = (flagged) => ({
     name: flagged ? labels.flagged : labels.normal,
     type: "scatter",
@@ -74,7 +76,7 @@ if (window.echarts && scatterHolder && barsHolder) {
     itemStyle: { color: flagged ? RED : GREY, opacity: 0.8 },
     data: data.points.filter((p) => p.flagged === flagged).map((p) => ({ value: p.value, id: p.id, stem: p.stem })),
   });
-  scatter.setOption({
+  const scatter = drawChart(scatterHolder, {
     animation: false,
     legend: { data: [labels.normal, labels.flagged], top: 0 },
     grid: { left: 56, right: 24, top: 36, bottom: 48 },
@@ -94,19 +96,17 @@ if (window.echarts && scatterHolder && barsHolder) {
     yAxis: { type: "value", name: labels.discrimination, min: -1, max: 1 },
     series: [
       { ...series(false),
-        markLine: { silent: true, symbol: "none", lineStyle: { type: "dashed", color: "#f5b400" },
+        markLine: { silent: true, symbol: "none", lineStyle: { type: "dashed", color: palette.gold },
           data: [{ xAxis: 0.2 }, { xAxis: 0.9 }, { yAxis: 0.2 }] } },
       series(true),
     ],
   });
   scatter.on("click", (p) => showDistribution(p.data.id));
-  bars = window.echarts.init(barsHolder);
+  bars = drawChart(barsHolder);
   bars.setOption({
     animation: false,
     graphic: [{ type: "text", left: "center", top: "middle", style: { text: labels.pick, fill: GREY } }],
   });
-  window.addEventListener("resize", () => { scatter.resize(); bars.resize(); });
-  scatterHolder.dataset.drawn = "true";
   scatterHolder.dataset.points = String(data.points.length);
 }
 

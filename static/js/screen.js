@@ -1,6 +1,8 @@
 // Office screen (TV kiosk): rotating board views drawn with ECharts, updated by `/screen` pushes.
 // Sizes derive from the window height, so 1920×1080 and 3840×2160 look the same. No polling: the
 // Socket.IO client reconnects by itself and the server sends the current state on every (re)connect.
+import { colours, drawChart } from "./chart.js";
+
 const ROTATE_MS = 15000;
 const root = document.querySelector(".scr");
 const labels = JSON.parse(document.getElementById("screen-labels").textContent);
@@ -8,12 +10,11 @@ let state = JSON.parse(document.getElementById("screen-data").textContent);
 let updates = 0;
 const charts = {};
 
-const GOLD = "#f5c242";
-const CREAM = "#fff3d6";
+const { gold: GOLD, cream: CREAM, ember: EMBER, onGold: ON_GOLD } = colours(root); // the screen's own palette
 const unit = () => window.innerHeight / 100; // 1vh in CSS pixels
 
 function chart(id) {
-  if (!charts[id]) charts[id] = window.echarts.init(document.getElementById(id), null, { renderer: "canvas" });
+  if (!charts[id]) charts[id] = drawChart(id); // follows window resizes before render() below redraws
   return charts[id];
 }
 
@@ -45,7 +46,7 @@ function drawMembers() {
         },
         rich: {
           rank: { width: u * 4, align: "center", fontSize: u * 2, color: CREAM },
-          rankTop: { width: u * 4, align: "center", fontSize: u * 2.2, color: "#3a0008", fontWeight: "bold",
+          rankTop: { width: u * 4, align: "center", fontSize: u * 2.2, color: ON_GOLD, fontWeight: "bold",
                      backgroundColor: GOLD, borderRadius: u * 1.2, padding: [u * 0.1, 0] },
           name: { width: u * 10, align: "left", padding: [0, 0, 0, u * 1.5], fontSize: u * 2.1, color: "#ffffff",
                   fontWeight: "bold" },
@@ -58,7 +59,7 @@ function drawMembers() {
       itemStyle: {
         borderRadius: [0, u, u, 0],
         color: new window.echarts.graphic.LinearGradient(0, 0, 1, 0, [
-          { offset: 0, color: "#d4381f" }, { offset: 1, color: GOLD }]),
+          { offset: 0, color: EMBER }, { offset: 1, color: GOLD }]),
       },
       label: { show: true, position: "right", color: GOLD, fontSize: u * 2.2, fontWeight: "bold" },
     }],
@@ -87,8 +88,8 @@ function drawOrgs() {
     series: [
       { name: labels.per_member, type: "bar", data: rows.map((r) => r.per_member), barMaxWidth: u * 12,
         itemStyle: { borderRadius: [u, u, 0, 0], color: new window.echarts.graphic.LinearGradient(0, 0, 0, 1, [
-          { offset: 0, color: GOLD }, { offset: 1, color: "#d4381f" }]) },
-        label: { show: true, position: "insideTop", distance: u, color: "#3a0008", fontSize: u * 2.4, fontWeight: "bold" } },
+          { offset: 0, color: GOLD }, { offset: 1, color: EMBER }]) },
+        label: { show: true, position: "insideTop", distance: u, color: ON_GOLD, fontSize: u * 2.4, fontWeight: "bold" } },
       { name: labels.participation, type: "line", yAxisIndex: 1, data: rows.map((r) => r.participation),
         symbolSize: u * 1.6, lineStyle: { width: u * 0.4, color: "#ffffff" }, itemStyle: { color: "#ffffff" },
         label: { show: true, position: "top", formatter: (p) => pct(p.value), color: "#ffffff", fontSize: u * 1.9,
@@ -189,10 +190,7 @@ show(0);
 // Fade between views only from the first rotation on, so the first view is drawn at full strength at once.
 window.requestAnimationFrame(() => root.classList.add("rotating"));
 setInterval(() => show(current + 1), ROTATE_MS);
-window.addEventListener("resize", () => {
-  Object.values(charts).forEach((c) => c.resize());
-  render(); // font sizes follow the window height
-});
+window.addEventListener("resize", render); // font sizes follow the window height (the charts resized first)
 
 const offline = document.getElementById("scr-offline");
 const socket = window.io("/screen", { auth: { token: root.dataset.token } });
