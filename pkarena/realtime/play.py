@@ -115,8 +115,9 @@ def register_play_namespace(sio: SocketIO, on_queued: Callable[[], None] = lambd
         match_id = play.current_match_id(runtime.store(), user.id)
         if match_id is not None:  # back within the grace period: the open question, with its deadline
             with suppress(play.PlayError):  # the match expired meanwhile: nothing to resume
-                driver.publish_resumed(play.reconnect(runtime.session(), runtime.store(), runtime.clock(), match_id,
-                                               user.id, runtime.board_updater()), user.id)
+                resumed = play.reconnect(runtime.session(), runtime.store(), runtime.clock(), match_id, user.id,
+                                         runtime.board_updater())
+                driver.publish_resumed(resumed, user.id)
 
     @sio.on("disconnect", namespace=NAMESPACE)
     def _play_disconnect(*_reason):
