@@ -126,3 +126,20 @@ def test_the_rules_use_the_entry_formula():
     assert sources.SOURCES["live"].points(rule.params, {"correct": 3, "org_won": True}, 1) == 5
     with pytest.raises(ValueError, match="no ledger source"):
         sources.source("nope")
+
+
+def test_pages_show_the_registry_labels_and_reasons_translated_in_english():
+    from flask import Flask
+    from flask_babel import Babel, force_locale
+
+    from pkarena.web.labels import PLAY_LABELS, SOURCE_LABELS, reason_label
+
+    app = Flask(__name__)
+    Babel(app, default_locale="zh_CN", default_translation_directories=str(ROOT / "pkarena" / "translations"))
+    with app.test_request_context():
+        assert str(SOURCE_LABELS["adjustment"]) == "积分更正" and reason_label("pk4", "bot") == "机器人不计积分"
+        with force_locale("en"):
+            assert str(SOURCE_LABELS["manual"]) == "Manual points" and str(PLAY_LABELS["daily"]) == "Daily quiz"
+            assert reason_label("daily", "daily_cap") == "Today's daily quiz points limit has been reached"
+            assert reason_label("pk1v1", "") == "" and reason_label("pk1v1", "unknown_code") == ""
+    assert list(PLAY_LABELS) == ["daily", "challenge", "pk1v1", "pk4"]
