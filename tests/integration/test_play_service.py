@@ -122,6 +122,18 @@ def test_the_daily_run_awards_one_per_correct_answer(session, store, clock, bank
     assert points_of(session, member) == [("daily", 4, "")]
 
 
+def test_only_once_a_day_solo_modes_resume_and_pk_modes_do_not_start_as_solo_runs(session, store, clock, bank,
+                                                                                 people) -> None:
+    member = people[0]
+    assert play.done_today(store, clock, "daily", member.id) is False  # not started yet
+    first, _ = play.start_solo(session, store, clock, "challenge", member.id)
+    second, _ = play.start_solo(session, store, clock, "challenge", member.id)
+    assert play.solo_match_id(clock, "challenge", member.id) is None and first.match_id != second.match_id
+    assert play.done_today(store, clock, "challenge", member.id) is False
+    with pytest.raises(ValueError, match="not a solo mode"):
+        play.start_solo(session, store, clock, "pk1v1", member.id)
+
+
 def test_the_daily_cap_of_five_limits_the_award_and_says_why(session, store, clock, bank, people) -> None:
     member = people[0]
     ledger.award(session, clock, member_id=member.id, source="daily", source_ref="earlier", outcome={"correct": 3})
