@@ -1,4 +1,7 @@
-"""Game modes as a registry: each mode's shape (from the rules table), scoring and ledger outcome."""
+"""Game modes as a registry: each played source's engine class (engine/sources.py holds the source itself).
+
+A class gives a mode's shape (from the rules table), in-match scoring and what the ledger is told.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ class Mode:
     limit_ms: int
     players: int
     revives: int | None = None  # None: not sudden death
+    once_a_day: ClassVar[bool] = False  # one run per member and local day: starting again resumes it
     gap_ms: int = GAP_MS
     grace_ms: int = GRACE_MS
 
@@ -51,6 +55,7 @@ class Daily(Mode):
     """每日答题: a solo run of fixed length, one point per correct answer."""
 
     name: ClassVar[str] = "daily"
+    once_a_day: ClassVar[bool] = True
 
 
 class Challenge(Mode):

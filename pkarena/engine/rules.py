@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-# Reasons an award can carry; the UI turns them into sentences ("今日对战积分已达上限").
-REASON_OK = ""
-REASON_DAILY_CAP = "daily_cap"
-REASON_MATCH_LIMIT = "match_limit"
-REASON_BOT = "bot"
+from pkarena.engine import sources as registry
 
-SOURCES = ("daily", "challenge", "pk1v1", "pk4", "live", "manual", "adjustment")
+# Reasons an award can carry (kept here for callers of the rules); engine/sources.py words them.
+REASON_OK = registry.REASON_OK
+REASON_DAILY_CAP = registry.REASON_DAILY_CAP
+REASON_MATCH_LIMIT = registry.REASON_MATCH_LIMIT
+REASON_BOT = registry.REASON_BOT
+
+SOURCES = tuple(registry.SOURCES)
 MANUAL_CATEGORIES = ("思想学习", "履职尽责", "攻坚克难")
 
 
@@ -54,32 +56,8 @@ class RuleSet:
 
 
 def _requested_points(rule: ModeRule, outcome: Mapping[str, Any], ordinal: int) -> int:
-    """Points an outcome asks for before caps; `ordinal` is 1 for the member's first match today."""
-    p = rule.params
-    # Game outcomes never ask for negative points, whatever a buggy caller passes; only manual and
-    # adjustment entries may be negative.
-    correct = max(int(outcome.get("correct", 0)), 0)
-    if rule.source in ("daily",):
-        return correct * p["per_correct"]
-    if rule.source == "challenge":
-        streak = int(outcome.get("streak", 0))
-        earned = 0
-        for threshold, points in sorted(p["streak_points"].items()):
-            if streak >= threshold:
-                earned = points
-        return earned
-    if rule.source == "pk1v1":
-        return p["win"] if outcome.get("won") else p["loss"]
-    if rule.source == "pk4":
-        if int(outcome.get("place", 4)) == 1:
-            firsts = p["first_place"]
-            return firsts[min(ordinal, len(firsts)) - 1]
-        return p["other_place"]
-    if rule.source == "live":
-        return correct * p["per_correct"] + (p["org_win_bonus"] if outcome.get("org_won") else 0)
-    if rule.source in ("manual", "adjustment"):
-        return int(outcome["points"])
-    raise ValueError(f"no formula for source {rule.source!r}")
+    """Points an outcome asks for before caps (the source's formula); `ordinal` is 1 for today's first match."""
+    return registry.source(rule.source).points(rule.params, outcome, ordinal)
 
 
 def decide(rule: ModeRule, outcome: Mapping[str, Any], *, ordinal: int, earned_today: int) -> Decision:

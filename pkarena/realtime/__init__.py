@@ -55,9 +55,11 @@ def socket_user(role: str = "member") -> SocketMember:
 def register_namespaces(socketio: SocketIO) -> None:
     """Attach the namespaces; `/play` only admits logged-in, active members."""
 
+    from pkarena.realtime import bots
     from pkarena.realtime.play import register_play_namespace
 
-    register_play_namespace(socketio)
+    # Looked up at each call, so a test can replace `bots.start_sweeper`.
+    register_play_namespace(socketio, on_queued=lambda: bots.start_sweeper())
 
     from pkarena.realtime.screen import register_screen_namespace
 

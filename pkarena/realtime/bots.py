@@ -14,7 +14,7 @@ from flask import current_app
 
 from pkarena import runtime
 from pkarena.extensions import socketio
-from pkarena.realtime import play as rt
+from pkarena.realtime import driver
 from pkarena.services import bots
 
 SWEEP_EVERY_S = 1.0  # a waiting member gets bots at most this long after the queue wait is over
@@ -28,8 +28,7 @@ def sweep_and_publish() -> list[str]:
         return []
     started = bots.fill(runtime.session(), runtime.store(), runtime.clock())
     for match, outcome in started:
-        rt.publish(outcome)
-        rt.start_driver(match.match_id)
+        driver.launch(match, outcome)
     return [match.match_id for match, _outcome in started]
 
 

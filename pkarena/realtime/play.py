@@ -1,30 +1,16 @@
-"""The `/play` namespace: daily and challenge runs, PK queues and answers; the server drives every deadline.
+"""The `/play` namespace's handlers: daily and challenge runs, PK queues, duels and answers.
 
-Every player joins the room of their own member id on connect; match events go to each player's
-room, because with a message queue a process can emit to a room anywhere but can only put its own
-clients into rooms. The process that starts a match drives its deadlines (a background task that
-sleeps until the next tick the match needs); a tick of another process is harmless (the match lease
-serialises them and a deadline closes a question once). An answer is acked as soon as the match
-state is saved: the database writes of the question it closes (answer log, and the ledger at the
-end) are left pending in the state and done by the driver, which then sends `match.end`.
-
-Every process also runs a watchdog: the Store keeps every unfinished match on a schedule of its next
-tick, and a match more than `STALL_MS` overdue has lost its driver (its process died), so the first
-watchdog to take the match's rescue lease starts a new driver for it.
+Each handler validates its payload, calls one play or matchmaking service, and hands a started match
+to the driver (pkarena/realtime/driver.py), which sends its events and ticks it at its deadlines.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import uuid
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import replace
 from functools import wraps
 from typing import Any, Literal
 
-from flask import current_app
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
@@ -32,17 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, Valida
 from pkarena import runtime
 from pkarena.authz import AccessDenied
 from pkarena.engine import match as engine
-from pkarena.extensions import socketio
-from pkarena.realtime import event_member, socket_user
-from pkarena.services import matchmaking, play, play_progress
-from pkarena.store import keys
+from pkarena.realtime import driver, event_member, socket_user
+from pkarena.services import matchmaking, play
 
-NAMESPACE = "/play"
-STALL_MS = 2000  # a live driver ticks within milliseconds of the schedule; this late, it is gone
-WATCHDOG_EVERY_S = 1.0
-RESCUE_LEASE_TTL = 10.0  # one process restarts a stalled match; if that driver dies too, another may in 10 s
-DRIVER_RETRY_S = 1.0  # a failed tick (database hiccup) is tried again after this
-log = logging.getLogger(__name__)
+NAMESPACE = driver.NAMESPACE
 INVALID = "INVALID_PAYLOAD"
 INVALID_MESSAGE = "请求格式不正确"
 
@@ -59,7 +38,7 @@ class QueueJoin(BaseModel):
     """`queue.join`: a PK mode, and whether to meet only colleagues of the same company."""
 
     model_config = ConfigDict(extra="forbid")
-    mode: Literal["pk1v1", "pk4"]
+    mode: Literal[matchmaking.QUEUE_MODES]  # type: ignore[valid-type]  # the registry's queue sources
     scope: Literal["company", "open"] = "company"
 
 
@@ -77,11 +56,6 @@ class AnswerIn(BaseModel):
     match_id: str = Field(min_length=1, max_length=64)
     index: int = Field(ge=0, le=1000)
     choice: Choice
-
-
-def member_room(member_id: int | str) -> str:
-    """The room of one member's connections (all tabs, any process)."""
-    return f"member:{member_id}"
 
 
 def error(code: str, message: str) -> dict[str, Any]:
@@ -111,167 +85,39 @@ def acked(schema: type[BaseModel]) -> Callable:
     return decorator
 
 
-# --- emitting engine events --------------------------------------------------------------------------
-def messages(outcome: play.Outcome) -> list[tuple[str, dict[str, Any]]]:
-    """(event name, payload) pairs for an outcome's events; awards ride on `match.end`."""
-    out: list[tuple[str, dict[str, Any]]] = []
-    for event in outcome.events:
-        if isinstance(event, engine.MatchStarted):
-            # Names so the phone can show who it plays against (ids alone mean nothing to a person).
-            out.append(("match.start", {**event.payload(),
-                                        "names": play_progress.display_names(runtime.session(), event.players),
-                                        # Demo bots (陪练机器人) are marked, so the phone never passes one off as a colleague.
-                                        "bots": [p for p in event.players if not p.isdigit()
-                                                 or int(p) not in outcome.recipients]}))
-        elif isinstance(event, engine.QuestionOpened):
-            # The server's clock at send time lets the phone sync its countdown to `deadline`.
-            out.append(("question", {**event.payload(), "server_now": play.now_ms(runtime.clock())}))
-        elif isinstance(event, engine.QuestionClosed):
-            out.append(("reveal", event.payload()))
-        elif isinstance(event, engine.MatchEnded):
-            awards = {str(m): {"points": a.points, "requested": a.requested, "reason": a.reason,
-                               "message": a.message} for m, a in outcome.awards.items()}
-            out.append(("match.end", {**event.payload(), "awards": awards}))
-    return out
-
-
-def publish(outcome: play.Outcome) -> None:
-    """Send an outcome's events to every human player's room, in order."""
-    for name, payload in messages(outcome):
-        for member in outcome.recipients:
-            socketio.emit(name, payload, to=member_room(member), namespace=NAMESPACE)
-
-
-_wakers: dict[str, Any] = {}  # match id → event that cuts this process's driver's sleep short
-
-
-def wake_driver(match_id: str) -> None:
-    """An answer closed a question early: the next one opens after the reveal pause, not at the old deadline."""
-    waker = _wakers.get(match_id)
-    if waker is not None:
-        waker.set()
-    else:  # the driver sleeps in another process: one here too is harmless (ticks are leased and idempotent)
-        start_driver(match_id)
-
-
-def publish_resumed(outcome: play.Outcome, member_id: int) -> None:
-    """After a reconnect: what time did to the match goes to everyone, the resumed question only to the returner.
-
-    Sending the resumed question to every player would show the others a duplicate `question`.
-    """
-    events = outcome.events
-    if events and isinstance(events[-1], engine.QuestionOpened):
-        publish(replace(outcome, events=events[:-1]))
-        if not any(isinstance(e, engine.QuestionOpened) for e in events[:-1]):  # else they just got it
-            publish(replace(outcome, events=events[-1:], recipients=[member_id]))
-    else:
-        publish(outcome)
-
-
-def drive(app, match_id: str) -> None:
-    """Tick a match at its deadlines until it is over (a background task of the starting process)."""
-    waker = _wakers.setdefault(match_id, socketio.server.eio.create_event())
-    try:
-        _drive(app, match_id, waker)
-    finally:
-        _wakers.pop(match_id, None)
-
-
-def _drive(app, match_id: str, waker: Any) -> None:
-    wake: int | None = None
-    known = False  # a tick's outcome says when the next one is due: no second load of the state per wake
-    while True:
-        with app.app_context():
-            if not known:
-                try:
-                    wake = play.next_tick(runtime.store(), runtime.clock(), match_id)
-                except play.PlayError:
-                    return
-            if wake is None:
-                return
-            delay = (wake - play.now_ms(runtime.clock())) / 1000
-        if delay > 0:
-            waker.wait(delay)  # woken early when an answer closes the question
-            waker.clear()
-        with app.app_context():
-            try:
-                wake, known = tick_and_publish(match_id).next_at, True
-            except play.PlayError as exc:
-                if exc.code != play.BUSY:  # another process is mutating it right now: look again
-                    return
-                known = False
-            except Exception:  # the database failed mid-settlement: nothing was saved, so retrying is safe
-                log.exception("tick of match %s failed", match_id)
-                known = False
-                socketio.sleep(DRIVER_RETRY_S)
-
-
-def tick_and_publish(match_id: str) -> play.Outcome:
-    """Let server time act on a match and send what happened (needs an app context)."""
-    outcome = play.tick(runtime.session(), runtime.store(), runtime.clock(), match_id, runtime.board_updater())
-    publish(outcome)
-    return outcome
-
-
-def start_driver(match_id: str) -> None:
-    """Start the deadline driver for a match (tests replace this to tick by hand)."""
-    socketio.start_background_task(drive, current_app._get_current_object(), match_id)
-
-
-def rescue_stalled() -> list[str]:
-    """Start drivers here for matches nobody drives any more (needs an app context); the ids started."""
-    store, rescued = runtime.store(), []
-    for match_id in play.stalled(store, runtime.clock(), STALL_MS):
-        if match_id in _wakers:  # driven here, just late (a busy process): a second driver would not help
-            continue
-        if store.lease_acquire(keys.match_rescue_key(match_id), uuid.uuid4().hex, RESCUE_LEASE_TTL):
-            start_driver(match_id)
-            rescued.append(match_id)
-    return rescued
-
-
-_watching = threading.Event()
-
-
-def _watchdog(app) -> None:
-    while True:
-        socketio.sleep(WATCHDOG_EVERY_S)
-        with app.app_context():
-            try:
-                for match_id in rescue_stalled():
-                    log.warning("match %s had no driver; driving it here", match_id)
-            except Exception:  # a Store hiccup must not end the loop; the next round retries
-                log.exception("play watchdog failed")
-
-
-def start_watchdog() -> None:
-    """Start this process's watchdog once (not under TESTING: tests call `rescue_stalled` by hand)."""
-    if not current_app.config["TESTING"] and not _watching.is_set():
-        _watching.set()
-        socketio.start_background_task(_watchdog, current_app._get_current_object())
-
-
 def _started(match: engine.Match, outcome: play.Outcome) -> dict[str, Any]:
-    publish(outcome)
-    if not match.over:
-        start_driver(match.match_id)
+    driver.launch(match, outcome)
     return {"ok": True, "match_id": match.match_id, "mode": match.mode.name}
 
 
+def _solo_start(mode_name: str) -> Callable[[Any, NoPayload], dict[str, Any]]:
+    """The handler of `<mode>.start` for a solo mode: start (or resume today's) run and drive it."""
+
+    def start(user, _payload: NoPayload) -> dict[str, Any]:
+        match, outcome = play.start_solo(runtime.session(), runtime.store(), runtime.clock(), mode_name, user.id)
+        return _started(match, outcome)
+
+    return start
+
+
 # --- handlers ----------------------------------------------------------------------------------------
-def register_play_namespace(sio: SocketIO) -> None:
-    """Attach `/play`: only logged-in, active members connect; each joins their own member room."""
+def register_play_namespace(sio: SocketIO, on_queued: Callable[[], None] = lambda: None) -> None:
+    """Attach `/play`: only logged-in, active members connect; each joins their own member room.
+
+    `on_queued` runs when a member waits in a queue (the demo starts its bot sweep there).
+    """
 
     @sio.on("connect", namespace=NAMESPACE)
     def _play_connect(auth=None):
         user = socket_user("member")
-        join_room(member_room(user.id))
-        start_watchdog()
+        join_room(driver.member_room(user.id))
+        driver.start_watchdog()
         match_id = play.current_match_id(runtime.store(), user.id)
         if match_id is not None:  # back within the grace period: the open question, with its deadline
             with suppress(play.PlayError):  # the match expired meanwhile: nothing to resume
-                publish_resumed(play.reconnect(runtime.session(), runtime.store(), runtime.clock(), match_id,
-                                               user.id, runtime.board_updater()), user.id)
+                resumed = play.reconnect(runtime.session(), runtime.store(), runtime.clock(), match_id, user.id,
+                                         runtime.board_updater())
+                driver.publish_resumed(resumed, user.id)
 
     @sio.on("disconnect", namespace=NAMESPACE)
     def _play_disconnect(*_reason):
@@ -282,17 +128,8 @@ def register_play_namespace(sio: SocketIO) -> None:
             with suppress(play.PlayError):  # expired or busy: the grace period simply does not start
                 play.disconnect(runtime.store(), runtime.clock(), match_id, current_user.id)
 
-    @sio.on("daily.start", namespace=NAMESPACE)
-    @acked(NoPayload)
-    def _daily_start(user, _payload):
-        match, outcome = play.start_daily(runtime.session(), runtime.store(), runtime.clock(), user.id)
-        return _started(match, outcome)
-
-    @sio.on("challenge.start", namespace=NAMESPACE)
-    @acked(NoPayload)
-    def _challenge_start(user, _payload):
-        match, outcome = play.start(runtime.session(), runtime.store(), runtime.clock(), "challenge", [user.id])
-        return _started(match, outcome)
+    for mode_name in play.SOLO_MODES:  # `daily.start`, `challenge.start`
+        sio.on(f"{mode_name}.start", namespace=NAMESPACE)(acked(NoPayload)(_solo_start(mode_name)))
 
     @sio.on("answer", namespace=NAMESPACE)
     @acked(AnswerIn)
@@ -300,9 +137,9 @@ def register_play_namespace(sio: SocketIO) -> None:
         # Acked before the database writes: the driver settles what this answer closed (and sends match.end).
         outcome = play.answer(runtime.session(), runtime.store(), runtime.clock(), payload.match_id, user.id,
                               payload.index, payload.choice, settle_now=False)
-        publish(outcome)
+        driver.publish(outcome)
         if outcome.unsettled or any(isinstance(e, engine.QuestionClosed) for e in outcome.events):
-            wake_driver(payload.match_id)
+            driver.wake_driver(payload.match_id)
         if not outcome.ok:
             return error(outcome.code, outcome.message)
         # No correctness here: the reveal tells everyone at once, after the question closes.
@@ -315,9 +152,7 @@ def register_play_namespace(sio: SocketIO) -> None:
         clock = runtime.clock()
         joined = matchmaking.join(runtime.store(), user.id, payload.mode, scope, play.now_ms(clock))
         if not joined.matched:
-            from pkarena.realtime import bots  # the demo's bot sweep (imports this module)
-
-            bots.start_sweeper()
+            on_queued()
             return {"ok": True, "status": "queued", "mode": payload.mode}
         match, outcome = play.start(runtime.session(), runtime.store(), clock, payload.mode,
                                     [int(m) for m in joined.group])

@@ -13,13 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from pkarena.clock import Clock
+from pkarena.engine import sources
 from pkarena.engine.snapshot import SCOPE_ORDER
 from pkarena.models import LedgerEntry, Member, Org
 from pkarena.services import freeze, snapshots
 
 LEDGER_SHEET = "台账"
-SOURCE_LABELS = {"daily": "每日答题", "challenge": "挑战答题", "pk1v1": "双人对战", "pk4": "四人赛",
-                 "live": "现场PK", "manual": "积分制", "adjustment": "更正"}
 SCOPE_LABELS = {"members_all": "成员总榜", "members_org": "成员榜", "orgs": "组织排名", "pairing": "结对",
                 "joint_group": "联合组"}
 LEDGER_HEADERS = ["时间", "条目ID", "成员", "用户名", "获得时组织", "积分", "来源", "类别", "原因/说明",
@@ -61,7 +60,7 @@ def ledger_rows(session: Session, clock: Clock, month: str, path_prefix: str = "
     )
     for entry, display_name, username, org_name in session.execute(query):
         yield [clock.local(entry.awarded_at).strftime("%Y-%m-%d %H:%M:%S"), entry.id, display_name, username,
-               org_name, entry.points, SOURCE_LABELS.get(entry.source, entry.source), entry.category or "",
+               org_name, entry.points, sources.label(entry.source), entry.category or "",
                entry.note or entry.reason or "", entry.adjusts_month or "", entry.corrects_entry_id or ""]
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+from pkarena.engine import sources
 from pkarena.engine.modes import MODES
 from pkarena.store import keys
 from pkarena.store.base import Store
 
-QUEUE_MODES = ("pk1v1", "pk4")
+QUEUE_MODES = sources.of_kind("queue")  # pk1v1, pk4
 OPEN_SCOPE = "open"
 QUEUE_TIMEOUT_MS = 30_000  # after this a waiting member is told no match was found (the demo offers bots)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
 from pkarena.engine import match as engine
+from pkarena.engine import sources
 from pkarena.engine.bots import answer_time as bot_answer_time
 from pkarena.engine.bots import due as due_bot_moves
 from pkarena.engine.bots import next_move_at as next_bot_move_at
@@ -27,6 +28,7 @@ from question_bank.models import AnswerLog, Category, Question, QuestionVersion
 from question_bank.selection import Candidate, Quota, Seen, SelectionError, SelectionRule, draw
 from question_bank.types import count_blanks
 
+SOLO_MODES = sources.of_kind("solo")  # daily, challenge: one player, started by `<mode>.start`
 HISTORY_DAYS = 30  # questions a player saw recently are drawn last
 LEASE_WAIT_S = 3.0  # how long a handler waits for another process to finish mutating the same match
 LEASE_POLL_S = 0.005
@@ -83,9 +85,9 @@ def now_ms(clock: Clock) -> int:
     return int(clock.now().timestamp() * 1000)
 
 
-def daily_match_id(clock: Clock, member_id: int) -> str:
-    """One daily run per member and local day: starting again resumes it."""
-    return f"daily-{member_id}-{clock.day_key()}"
+def solo_match_id(clock: Clock, mode_name: str, member_id: int) -> str | None:
+    """The id of a once-a-day mode's run (one per member and local day: starting again resumes it), else None."""
+    return f"{mode_name}-{member_id}-{clock.day_key()}" if MODES[mode_name].once_a_day else None
 
 
 # --- questions ---------------------------------------------------------------------------------------
@@ -207,10 +209,9 @@ def _humans(match: engine.Match) -> list[int]:
 
 # --- use cases ---------------------------------------------------------------------------------------
 def start(session: Session, store: Store, clock: Clock, mode_name: str, member_ids: list[int], *,
-          match_id: str | None = None, bots: int = 0, mode: Mode | None = None,
-          bot_ids: list[int] | None = None) -> tuple[engine.Match, Outcome]:
-    """Start a run or match (bots fill `bots` extra seats, or the seats of bot members `bot_ids`); an existing id resumes."""
-    shape = mode or MODES[mode_name]
+          match_id: str | None = None, bot_ids: list[int] | None = None) -> tuple[engine.Match, Outcome]:
+    """Start a run or match (demo bot members `bot_ids` take the empty seats); an existing id resumes."""
+    shape = MODES[mode_name]
     match_id = match_id or uuid.uuid4().hex
     with _locked(store, match_id):
         existing = store.state_get(keys.match_state_key(match_id))
@@ -219,8 +220,7 @@ def start(session: Session, store: Store, clock: Clock, mode_name: str, member_i
             current = match.current_question(now_ms(clock))
             return match, Outcome([current] if current else [], recipients=_humans(match))
         public, secrets = draw_questions(session, clock, shape, match_id, member_ids)
-        players = [engine.Player(str(m)) for m in member_ids] + [engine.Player(f"bot-{i}", bot=True) for i in range(bots)]
-        players += [engine.Player(str(b), bot=True) for b in bot_ids or ()]
+        players = [engine.Player(str(m)) for m in member_ids] + [engine.Player(str(b), bot=True) for b in bot_ids or ()]
         match = engine.Match(match_id, shape, players, public, secrets)
         events = match.start(now_ms(clock))
         _save(store, match, [], now_ms(clock))
@@ -229,9 +229,23 @@ def start(session: Session, store: Store, clock: Clock, mode_name: str, member_i
     return match, Outcome(events, recipients=_humans(match))
 
 
-def start_daily(session: Session, store: Store, clock: Clock, member_id: int) -> tuple[engine.Match, Outcome]:
-    """Today's daily run of a member (the same run all day)."""
-    return start(session, store, clock, "daily", [member_id], match_id=daily_match_id(clock, member_id))
+def start_solo(session: Session, store: Store, clock: Clock, mode_name: str,
+               member_id: int) -> tuple[engine.Match, Outcome]:
+    """A member's solo run (`daily.start`, `challenge.start`); a once-a-day mode resumes today's run."""
+    if mode_name not in SOLO_MODES:
+        raise ValueError(f"{mode_name!r} is not a solo mode")
+    return start(session, store, clock, mode_name, [member_id], match_id=solo_match_id(clock, mode_name, member_id))
+
+
+def done_today(store: Store, clock: Clock, mode_name: str, member_id: int) -> bool:
+    """True when the member's once-a-day run of `mode_name` is over today (a new start only shows its end)."""
+    match_id = solo_match_id(clock, mode_name, member_id)
+    if match_id is None:
+        return False
+    try:
+        return load(store, match_id).over
+    except PlayError:  # not started today (or expired): starting is allowed
+        return False
 
 
 def _apply(session: Session, store: Store, clock: Clock, match_id: str,

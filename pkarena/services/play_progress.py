@@ -9,11 +9,11 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
-from pkarena.engine import rules
+from pkarena.engine import rules, sources
 from pkarena.models import LedgerEntry, Member
 from question_bank.models import AnswerLog
 
-PLAY_SOURCES = ("daily", "challenge", "pk1v1", "pk4")
+PLAY_SOURCES = sources.of_kind("solo", "queue")  # what members play: daily, challenge, pk1v1, pk4
 HISTORY_LIMIT = 20
 BOT_NAME = "机器人"
 

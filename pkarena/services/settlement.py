@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
 from pkarena.engine import match as engine
-from pkarena.engine import rules
+from pkarena.engine import sources
 from pkarena.services import ledger
 from question_bank.answers import record_answers
 
-MODE_LABELS = {"daily": "每日答题", "challenge": "挑战答题", "pk1v1": "对战", "pk4": "对战"}
-FORFEITED = "forfeited"
+FORFEITED = sources.REASON_FORFEITED
 
 
 @dataclass(frozen=True)
@@ -34,18 +33,6 @@ class Award:
     requested: int
     reason: str
     message: str
-
-
-def reason_text(source: str, reason: str) -> str:
-    """A sentence for an award reason code, e.g. "今日对战积分已达上限"."""
-    label = MODE_LABELS.get(source, source)
-    return {
-        rules.REASON_OK: "",
-        rules.REASON_DAILY_CAP: f"今日{label}积分已达上限",
-        rules.REASON_MATCH_LIMIT: f"今日计分的{label}场次已满，本场不计分",
-        rules.REASON_BOT: "机器人不计积分",
-        FORFEITED: "中途退出，本场不计分",
-    }.get(reason, reason)
 
 
 # --- pending entries (kept in the Store with the match) -------------------------------------------------
@@ -100,11 +87,11 @@ def award_end(session: Session, clock: Clock, ended: engine.MatchEnded, humans: 
             continue
         member_id = int(standing.player)
         if standing.forfeited:
-            awards[member_id] = Award(member_id, 0, 0, FORFEITED, reason_text(ended.mode, FORFEITED))
+            awards[member_id] = Award(member_id, 0, 0, FORFEITED, sources.reason_text(ended.mode, FORFEITED))
             continue
         result = ledger.award(session, clock, member_id=member_id, source=ended.mode, source_ref=ended.match_id,
                               outcome=standing.outcome, on_commit=on_commit)
         entry = result.entry
         awards[member_id] = Award(member_id, entry.points, entry.requested, entry.reason,
-                                  reason_text(ended.mode, entry.reason))
+                                  sources.reason_text(ended.mode, entry.reason))
     return awards

@@ -8,9 +8,7 @@ import uuid
 PREFIX = "pk:"
 
 # TTLs in seconds. Boards themselves never expire: they are rebuilt from the ledger on demand.
-DAY_COUNTER_TTL = 2 * 24 * 3600  # a day's counter outlives the day in every time zone
 MATCH_STATE_TTL = 2 * 3600  # an abandoned match's live state must not linger forever
-LIVE_STATE_TTL = 12 * 3600  # a live round is hosted within a working day
 TMP_TTL = 600  # a temp board left by a crashed rebuild cleans itself up
 QB_IMPORT_PROGRESS_TTL = 3600  # an import's progress and result are read within the hour
 MEMBER_IMPORT_PROGRESS_TTL = 3600  # likewise; generated passwords leave it at the first look anyway
@@ -37,11 +35,6 @@ def scope_all() -> str:
 def scope_org(org_id: int) -> str:
     """Board scope: the subtree of one org."""
     return f"org:{int(org_id)}"
-
-
-def scope_contest(contest_id: int) -> str:
-    """Board scope: one contest."""
-    return f"contest:{int(contest_id)}"
 
 
 def period_day(day_key: str) -> str:
@@ -74,7 +67,7 @@ def tmp_key(key: str) -> str:
     return _join("tmp", uuid.uuid4().hex, key.removeprefix(PREFIX))
 
 
-# --- counters, leases, queues, live state -------------------------------------------------------
+# --- counters, leases, queues, state -----------------------------------------------------------
 def counter_key(name: str, *parts: object) -> str:
     """`pk:counter:{name}:{parts...}`, e.g. `pk:counter:pk1v1:member:12:2026-11-25`."""
     return _join("counter", name, *parts)
@@ -91,12 +84,12 @@ def queue_key(mode: str, scope: str) -> str:
 
 
 def state_key(kind: str, id: object) -> str:
-    """`pk:state:{kind}:{id}`, e.g. `pk:state:match:9f2c…` or `pk:state:live:5`."""
+    """`pk:state:{kind}:{id}`, e.g. `pk:state:match:9f2c…`."""
     return _join("state", kind, id)
 
 
 def hash_key(kind: str, id: object, field_set: str) -> str:
-    """`pk:hash:{kind}:{id}:{field_set}`, e.g. `pk:hash:live:5:orgs` (org id → live points)."""
+    """`pk:hash:{kind}:{id}:{field_set}`, e.g. `pk:hash:duel:{code}:claim`."""
     return _join("hash", kind, id, field_set)
 
 

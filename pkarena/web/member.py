@@ -11,7 +11,7 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import require
 from pkarena.services import member_points
-from pkarena.web.labels import REASON_LABELS, SOURCE_LABELS
+from pkarena.web.labels import SOURCE_LABELS
 
 bp = Blueprint("member", __name__)
 
@@ -36,7 +36,7 @@ def points():
     page = member_points.entry_page(session, current_user.id, page=request.args.get("page", 1, type=int) or 1)
     ranks = member_points.my_ranks(session, runtime.store(), clock, current_user)
     return render_template("member/points.html", trend=trend, result=page, ranks=ranks, clock=clock,
-                           source_labels=SOURCE_LABELS, reason_labels=REASON_LABELS, scope_labels=SCOPE_LABELS,
+                           source_labels=SOURCE_LABELS, scope_labels=SCOPE_LABELS,
                            month_period=f"month:{clock.month_key()}")
 
 

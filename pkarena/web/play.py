@@ -16,12 +16,12 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import require
 from pkarena.services import matchmaking, play, play_progress
-from pkarena.web.labels import REASON_LABELS
+from pkarena.web.labels import PLAY_LABELS
 from pkarena.web.qr import qr_svg
 
 bp = Blueprint("play", __name__)
 
-MODE_LABELS = {"daily": _l("每日答题"), "challenge": _l("挑战答题"), "pk1v1": _l("双人对战"), "pk4": _l("四人赛")}
+MODE_LABELS = PLAY_LABELS  # the registry's solo and queue sources, in lobby order
 SCOPES = ("company", "open")
 DUEL_LABEL = _l("好友对战")
 
@@ -37,7 +37,7 @@ def lobby():
 @bp.route("/play/match")
 @require("member")
 def match():
-    """The single-page game screen of `?mode=` (daily, challenge, pk1v1, pk4) and `?scope=` for PK."""
+    """The single-page game screen of `?mode=` (a solo or queue source) and `?scope=` for PK."""
     mode = request.args.get("mode", "daily")
     store, clock = runtime.store(), runtime.clock()
     # Seated in a match already (a reload): the connect handler re-sends the open question, so the page
@@ -48,14 +48,10 @@ def match():
     if mode not in MODE_LABELS:
         mode = "daily"
     scope = request.args.get("scope", "company")
-    daily_done = False
-    if mode == "daily" and not seated:
-        try:
-            daily_done = play.load(store, play.daily_match_id(clock, current_user.id)).over
-        except play.PlayError:
-            daily_done = False  # not started today (or expired): starting is allowed
+    done = not seated and play.done_today(store, clock, mode, current_user.id)
     return render_template("play/game.html", mode=mode, scope=scope if scope in SCOPES else "company",
-                           label=MODE_LABELS[mode], seated=seated, daily_done=daily_done, labels=MODE_LABELS)
+                           label=MODE_LABELS[mode], seated=seated, done_today=done, solo=mode in play.SOLO_MODES,
+                           labels=MODE_LABELS)
 
 
 @bp.route("/play/history")
@@ -63,7 +59,7 @@ def match():
 def history():
     """My last 20 runs and matches with their points and why points were capped."""
     records = play_progress.history(runtime.session(), current_user.id)
-    return render_template("play/history.html", records=records, labels=MODE_LABELS, reasons=REASON_LABELS,
+    return render_template("play/history.html", records=records, labels=MODE_LABELS,
                            clock=runtime.clock())
 
 
@@ -75,7 +71,7 @@ def _duel_screen(code: str, seated: bool):
     host = offer is not None and offer["host"] == str(current_user.id)
     url = url_for("play.duel", code=code, _external=True)
     return render_template("play/game.html", mode="duel", scope="company", label=DUEL_LABEL, seated=seated,
-                           daily_done=False, labels=MODE_LABELS, code=code, duel_role="host" if host else "guest",
+                           done_today=False, solo=False, labels=MODE_LABELS, code=code, duel_role="host" if host else "guest",
                            invite_url=url, qr=qr_svg(url) if host else None)
 
 

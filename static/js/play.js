@@ -272,7 +272,7 @@ function start() {
     // 好友对战: the host waits in their member room; the colleague's accept starts the match for both.
     if (root.dataset.duel === "host") show("waiting");
     else socket.emit("duel.accept", { code: root.dataset.code }, ack);
-  } else if (mode === "daily" || mode === "challenge") socket.emit(`${mode}.start`, {}, ack);
+  } else if (root.dataset.solo === "true") socket.emit(`${mode}.start`, {}, ack); // daily.start, challenge.start
   else socket.emit("queue.join", { mode, scope: root.dataset.scope }, ack);
 }
 

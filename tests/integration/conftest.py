@@ -7,7 +7,7 @@ from factories import World
 from play_helpers import SECRET
 from werkzeug.security import generate_password_hash
 
-from pkarena.realtime import play as rt
+from pkarena.realtime import driver
 from pkarena.services import ledger, members
 
 
@@ -67,5 +67,5 @@ def people(world):
 def driven(monkeypatch) -> list[str]:
     """Match ids whose deadline driver would start; the tests tick by hand with the frozen clock."""
     started: list[str] = []
-    monkeypatch.setattr(rt, "start_driver", started.append)
+    monkeypatch.setattr(driver, "start_driver", started.append)
     return started

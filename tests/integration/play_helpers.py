@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from factories import World
 
 from pkarena.extensions import socketio
-from pkarena.realtime import play as rt
+from pkarena.realtime import driver
 
 NS = "/play"
 SECRET = "解析-秘密"
@@ -56,7 +56,7 @@ class Table:
 def tick(app, table: Table, match_id: str) -> None:
     """What the deadline driver does at a wake-up."""
     with app.app_context():
-        rt.tick_and_publish(match_id)
+        driver.tick_and_publish(match_id)
     table.pull()
 
 

@@ -101,7 +101,7 @@ def test_check_reports_tampering_and_rebuild_repairs_it(session, tree, give, sto
 
 def test_rebuild_and_check_leave_boards_with_another_source_alone(session, tree, give, store):
     give(tree["people"][0], "daily", "r1", correct=1)
-    contest_board = member_board(keys.scope_contest(5), keys.PERIOD_ALL)
+    contest_board = member_board("contest:5", keys.PERIOD_ALL)
     store.board_incr(contest_board, "12", 300)
     assert boards.check(session, store) == []
     boards.rebuild(session, store)

@@ -7,7 +7,7 @@ from factories import World
 
 from pkarena import runtime
 from pkarena.extensions import socketio
-from pkarena.realtime import play as rt
+from pkarena.realtime import driver
 from pkarena.services import ledger, play
 from question_bank.answers import record_answer
 
@@ -76,7 +76,9 @@ def test_history_lists_my_last_twenty_games_with_points_and_cap_reasons(client, 
     login(me)
     html = client.get("/play/history").get_data(as_text=True)
     assert html.count('data-testid="history-pk1v1"') == 2 and "history-pk4" not in html
-    assert "今日对战积分已达上限" in html  # the second 1v1 of the day is over the counted limit
+    # The second 1v1 of the day is over the counted limit; the page words it as match.end does (one wording:
+    # engine/sources.py), so the former page-only text "今日对战积分已达上限" became this sentence.
+    assert "今日计分的对战场次已满，本场不计分" in html
     assert html.index("+0") < html.index("+2")  # newest first
     for i in range(25):
         award(session, clock, me, "daily", f"run{i}", correct=0)
@@ -109,7 +111,7 @@ def test_a_finished_daily_run_is_shown_as_done_and_a_seated_member_is_not_starte
     me = people[0]
     login(me)
     with app.app_context():
-        match, _ = play.start_daily(runtime.session(), runtime.store(), clock, me.id)
+        match, _ = play.start_solo(runtime.session(), runtime.store(), clock, "daily", me.id)
     assert 'data-seated="true"' in client.get("/play/match?mode=daily").get_data(as_text=True)
     clock.advance(minutes=10)  # every deadline has passed: a tick ends the run
     with app.app_context():
@@ -123,7 +125,7 @@ def test_a_finished_daily_run_is_shown_as_done_and_a_seated_member_is_not_starte
 
 def test_match_start_names_the_players_and_each_question_carries_the_server_time(
         app, clock, people, versions, monkeypatch) -> None:
-    monkeypatch.setattr(rt, "start_driver", lambda _match_id: None)  # no background deadline driver
+    monkeypatch.setattr(driver, "start_driver", lambda _match_id: None)  # no background deadline driver
     socks = []
     for member in people:
         http = app.test_client()

@@ -106,8 +106,8 @@ def test_all_players_get_the_same_questions_and_no_question_payload_leaks(sessio
 
 def test_the_daily_run_awards_one_per_correct_answer(session, store, clock, bank, people) -> None:
     member = people[0]
-    match, _ = play.start_daily(session, store, clock, member.id)
-    assert match.match_id == play.daily_match_id(clock, member.id)
+    match, _ = play.start_solo(session, store, clock, "daily", member.id)
+    assert match.match_id == play.solo_match_id(clock, "daily", member.id)
     outcomes = []
     for index, choice in enumerate("BBABB"):
         clock.advance(seconds=2)
@@ -117,15 +117,27 @@ def test_the_daily_run_awards_one_per_correct_answer(session, store, clock, bank
     awards = next(o.awards for o in outcomes if o.awards)
     assert awards[member.id].points == 4 and awards[member.id].reason == ""
     # Starting again the same day resumes the finished run: no second draw, no second award.
-    resumed, again = play.start_daily(session, store, clock, member.id)
+    resumed, again = play.start_solo(session, store, clock, "daily", member.id)
     assert resumed.status == engine.ENDED and again.events == []
     assert points_of(session, member) == [("daily", 4, "")]
+
+
+def test_only_once_a_day_solo_modes_resume_and_pk_modes_do_not_start_as_solo_runs(session, store, clock, bank,
+                                                                                 people) -> None:
+    member = people[0]
+    assert play.done_today(store, clock, "daily", member.id) is False  # not started yet
+    first, _ = play.start_solo(session, store, clock, "challenge", member.id)
+    second, _ = play.start_solo(session, store, clock, "challenge", member.id)
+    assert play.solo_match_id(clock, "challenge", member.id) is None and first.match_id != second.match_id
+    assert play.done_today(store, clock, "challenge", member.id) is False
+    with pytest.raises(ValueError, match="not a solo mode"):
+        play.start_solo(session, store, clock, "pk1v1", member.id)
 
 
 def test_the_daily_cap_of_five_limits_the_award_and_says_why(session, store, clock, bank, people) -> None:
     member = people[0]
     ledger.award(session, clock, member_id=member.id, source="daily", source_ref="earlier", outcome={"correct": 3})
-    match, _ = play.start_daily(session, store, clock, member.id)
+    match, _ = play.start_solo(session, store, clock, "daily", member.id)
     awards = {}
     for index in range(5):
         clock.advance(seconds=1)
@@ -215,7 +227,7 @@ def test_an_answer_acked_before_settling_leaves_the_writes_to_the_next_tick(sess
 def test_a_settlement_that_fails_stays_pending_and_the_next_tick_finishes_it(session, store, clock, bank, people,
                                                                              monkeypatch) -> None:
     member = people[0]
-    match, _ = play.start_daily(session, store, clock, member.id)
+    match, _ = play.start_solo(session, store, clock, "daily", member.id)
     for index in range(len(match.questions)):
         clock.advance(seconds=1)
         play.answer(session, store, clock, match.match_id, member.id, index, "B", settle_now=False)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pkarena.extensions import socketio
 from pkarena.models import LedgerEntry
-from pkarena.realtime import play as rt
+from pkarena.realtime import driver
 
 
 def test_a_guest_cannot_connect_to_play(app) -> None:
@@ -128,7 +128,7 @@ def test_the_deadline_driver_closes_unanswered_questions_and_ends_the_run(app, c
     table = Table({member.id: connect(app, member)})
     match_id = table.emit(member.id, "daily.start")["match_id"]
     clock.advance(minutes=10)  # nobody answers: every deadline has passed when the driver wakes
-    rt.drive(app, match_id)
+    driver.drive(app, match_id)
     table.pull()
     names = [m["name"] for m in table.log[member.id]]
     assert names.count("reveal") == 5 and names[-1] == "match.end"
@@ -160,10 +160,10 @@ def test_a_match_whose_driver_died_is_taken_over_by_one_watchdog(app, clock, ban
     question = start_1v1(table, a, b)
     driven.clear()  # the process that started it (and its driver) is gone
     with app.app_context():
-        assert rt.rescue_stalled() == []  # not late yet
+        assert driver.rescue_stalled() == []  # not late yet
         clock.set(datetime.fromtimestamp(question["deadline"] / 1000 + 3, UTC))
-        assert rt.rescue_stalled() == [question["match_id"]]
-        assert rt.rescue_stalled() == []  # the rescue lease: one process takes it over, once
+        assert driver.rescue_stalled() == [question["match_id"]]
+        assert driver.rescue_stalled() == []  # the rescue lease: one process takes it over, once
     assert driven == [question["match_id"]]
     tick(app, table, question["match_id"])  # what the new driver does first: close at the old deadline
     assert table.last(a, "reveal")["index"] == 0
