@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from json.encoder import encode_basestring
 
-from pkarena.engine.ranking import ranked_by_score, shared_ranks
+from pkarena.engine.ranking import OrgFigures, rank_orgs, ranked_by_score
 
 # Scope kinds in the order a freeze writes them (and exports show them).
 SCOPE_ORDER = ("members_all", "members_org", "orgs", "pairing", "joint_group")
@@ -117,9 +117,16 @@ def _member_scope(kind: str, scope_id: int, points: dict[int, int], people: Peop
 
 def _ranked_orgs(org_ids: Iterable[int], facts: MonthFacts, totals: dict[int, int], heads: dict[int, int],
                  takers: dict[int, int]) -> list[dict]:
-    scores = [(org_id, totals.get(org_id, 0)) for org_id in org_ids if org_id in facts.orgs]
+    # The one org order (engine/ranking.py), on exact ratios: the live boards and the screens rank alike.
+    figures = []
+    for org_id in org_ids:
+        if org_id in facts.orgs:
+            members, total = heads.get(org_id, 0), totals.get(org_id, 0)
+            figures.append(OrgFigures(org_id, total, total / members if members else 0.0,
+                                      takers.get(org_id, 0) / members if members else 0.0))
     rows = []
-    for position, (org_id, score, rank) in enumerate(shared_ranks(scores), start=1):
+    for position, (figure, rank) in enumerate(rank_orgs(figures), start=1):
+        org_id, score = figure.id, figure.total
         members, participants = heads.get(org_id, 0), takers.get(org_id, 0)
         rows.append({
             "position": position, "rank": rank, "subject_kind": "org", "subject_id": org_id,

@@ -14,7 +14,6 @@ log undone, so a freeze run late, or `check --month` after the group changed, se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 from pkarena.clock import Clock
 from pkarena.database import begin_write
 from pkarena.engine import snapshot as engine
+from pkarena.engine.periods import Period, PeriodError
 from pkarena.models import (
     AuditLog,
     JointGroup,
@@ -42,7 +42,6 @@ from pkarena.models import (
 from pkarena.services import snapshots
 
 Progress = Callable[[int, int], None]
-MONTH_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 class FreezeError(Exception):
@@ -73,9 +72,10 @@ class Mismatch:
 
 def parse_month(month: str) -> str:
     """`month` if it is a valid `YYYY-MM`, else FreezeError."""
-    if not MONTH_PATTERN.fullmatch(month or ""):
-        raise FreezeError(f"月份格式应为 YYYY-MM：{month!r}")
-    return month
+    try:
+        return Period.for_month(month or "").month_key
+    except PeriodError as exc:
+        raise FreezeError(f"月份格式应为 YYYY-MM：{month!r}") from exc
 
 
 def _population(session: Session, end: datetime, status: dict[int, str], bots: set[int]) -> dict[int, int]:
