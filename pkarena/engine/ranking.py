@@ -11,7 +11,8 @@ pages, the monthly freeze and its quarter/year sums):
 Ranks: ranked by 人均, orgs share a rank only when 人均, participation and total are all equal (the
 评比 needs a decided winner, and participation is the tie-break announced with it); ranked by total or by
 participation, orgs with an equal value of that figure share a rank (a view of one figure), listed in
-the order above.
+the order above. A frozen month's org rows (engine/snapshot.py) rank by total, as they always did, in
+this same order, so the boards sorted by total show a frozen month's orgs exactly as its snapshot does.
 """
 
 from __future__ import annotations

@@ -117,7 +117,8 @@ def _member_scope(kind: str, scope_id: int, points: dict[int, int], people: Peop
 
 def _ranked_orgs(org_ids: Iterable[int], facts: MonthFacts, totals: dict[int, int], heads: dict[int, int],
                  takers: dict[int, int]) -> list[dict]:
-    # The one org order (engine/ranking.py), on exact ratios: the live boards and the screens rank alike.
+    # Frozen org rows rank by total (equal totals share a rank), listed in the one org order of
+    # engine/ranking.py on exact ratios: the boards sorted by total give the same order and ranks.
     figures = []
     for org_id in org_ids:
         if org_id in facts.orgs:
@@ -125,7 +126,7 @@ def _ranked_orgs(org_ids: Iterable[int], facts: MonthFacts, totals: dict[int, in
             figures.append(OrgFigures(org_id, total, total / members if members else 0.0,
                                       takers.get(org_id, 0) / members if members else 0.0))
     rows = []
-    for position, (figure, rank) in enumerate(rank_orgs(figures), start=1):
+    for position, (figure, rank) in enumerate(rank_orgs(figures, "total"), start=1):
         org_id, score = figure.id, figure.total
         members, participants = heads.get(org_id, 0), takers.get(org_id, 0)
         rows.append({

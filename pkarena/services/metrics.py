@@ -5,7 +5,8 @@ the home and points pages, `/api/v1/me`, the organizer dashboard), so the same d
 everywhere. Orgs are ranked by `engine.ranking.rank_orgs`, which the monthly freeze uses too:
 
     人均 (full precision) → participation → total → org id; ranked by 人均, orgs share a rank only when
-    人均, participation and total are all equal (see engine/ranking.py for the other sorts).
+    人均, participation and total are all equal (see engine/ranking.py for the other sorts; a frozen
+    month's org rows rank by total in the same order).
 
 Members rank by points; equal points share a rank, and a member with no points ranks after everyone with
 some. Who counts (the 人均 and participation denominator, and a rank's "of"): active human members of

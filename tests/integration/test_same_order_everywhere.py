@@ -1,6 +1,8 @@
-"""Orgs tied on 人均 come out in one order on every surface: API, boards page, screen, freeze, export (both backends).
+"""Orgs tied on 人均 and on total come out in one order on every surface: API, boards page, screen, member
+ranks, freeze, snapshots, export (both backends).
 
-The order (engine/ranking.py): 人均 → participation → total → org id; fully tied orgs share a rank.
+The order (engine/ranking.py): the figure ranked on (人均 by default; a frozen month's org rows rank by
+total), then 人均 → participation → total → org id.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ BRANCHES = {
 }
 ORDER = ["丁支部", "甲支部", "戊支部", "丙支部", "乙支部"]
 RANKS = [1, 2, 2, 4, 5]
+# By total (what a frozen month's org rows rank by): equal totals share a rank, listed in the 人均 order.
+BY_TOTAL = [("丁支部", 1), ("乙支部", 1), ("丙支部", 3), ("甲支部", 4), ("戊支部", 4)]
 
 
 @pytest.fixture
@@ -54,6 +58,13 @@ def tied(app, session, clock, world):
     clock.set(now)
 
 
+def page_rows(html: str) -> list[tuple[str, int]]:
+    """(name, rank) of each row of the boards page's table, in order."""
+    body = html.split('data-testid="board-table"', 1)[1].split("</table>", 1)[0]
+    return [(name, int(rank)) for rank, name in
+            re.findall(r'data-rank="(\d+)"[^>]*>\s*<td[^>]*>.*?</td>\s*<td>([^<]+)</td>', body, re.S)]
+
+
 def names_and_ranks(rows: list[dict], ids: dict[int, str], id_key: str = "id") -> list[tuple[str, int]]:
     return [(ids[row[id_key]], row["rank"]) for row in rows if row[id_key] in ids]
 
@@ -70,9 +81,7 @@ def test_tied_orgs_come_out_in_one_order_on_every_surface(app, client, session, 
     # The boards page, the API (every org, and the joint group) and the read model itself.
     login(tied["admin"])
     page = client.get(f"/admin/boards?scope=orgs&org={company.id}&period=month:2026-10").get_data(as_text=True)
-    body = page.split('data-testid="board-table"', 1)[1]
-    assert re.findall(r'data-rank="(\d+)"[^>]*>\s*<td[^>]*>.*?</td>\s*<td>([^<]+)</td>', body, re.S) == [
-        (str(rank), name) for name, rank in expected]
+    assert page_rows(page) == expected
     group_page = client.get(f"/admin/boards?scope=joint-group&group={group.id}&period=month:2026-10")
     assert [name for name in re.findall(r"<td>([^<]+支部)</td>", group_page.get_data(as_text=True))] == ORDER
     api = client.get("/api/v1/boards/orgs?period=month:2026-10").get_json()
@@ -82,6 +91,11 @@ def test_tied_orgs_come_out_in_one_order_on_every_surface(app, client, session, 
     ranked = metrics.ranked_org_metrics(session, store, metrics.Period.for_month("2026-10"),
                                         list(tied["branches"].values()))
     assert [(m.name, rank) for m, rank in ranked] == expected
+    by_total = client.get(f"/admin/boards?scope=orgs&org={company.id}&period=month:2026-10&sort=total")
+    assert page_rows(by_total.get_data(as_text=True)) == BY_TOTAL
+    # The API's `orgs` ranks every org (the company too, first by total): the branches keep their order.
+    api_by_total = client.get("/api/v1/boards/orgs?period=month:2026-10&sort=total").get_json()["rows"]
+    assert [name for name, _rank in names_and_ranks(api_by_total, ids)] == [name for name, _rank in BY_TOTAL]
 
     # The member pages: a member's rank in the company is the rank of the company's member board.
     board = {row["id"]: row["rank"] for row in client.get(f"/api/v1/boards/org/{company.id}?period=month:2026-10")
@@ -95,16 +109,17 @@ def test_tied_orgs_come_out_in_one_order_on_every_surface(app, client, session, 
     clock.set(datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
     freeze.freeze_month(session, clock, "2026-10")
     frozen_group = snapshots.get(session, "2026-10", "joint_group", group.id).rows
-    assert names_and_ranks(frozen_group, ids, "subject_id") == expected
+    assert names_and_ranks(frozen_group, ids, "subject_id") == BY_TOTAL
     frozen_orgs = snapshots.get(session, "2026-10", "orgs").rows
-    assert [ids[r["subject_id"]] for r in frozen_orgs if r["subject_id"] in ids] == ORDER
+    assert [ids[r["subject_id"]] for r in frozen_orgs if r["subject_id"] in ids] == [name for name, _ in BY_TOTAL]
     listed = client.get("/api/v1/snapshots/2026-10").get_json()["snapshots"]
     api_group = next(s for s in listed if s["scope_kind"] == "joint_group")["rows"]
-    assert names_and_ranks(api_group, ids, "subject_id") == expected
+    assert names_and_ranks(api_group, ids, "subject_id") == BY_TOTAL
     book = load_workbook(io.BytesIO(ledger_export.xlsx_bytes(session, clock, "2026-10")), read_only=True)
     sheet = next(book[title] for title in book.sheetnames if title.startswith("联合组"))
     exported = [(row[3], row[0]) for row in sheet.iter_rows(min_row=3, values_only=True)]
-    assert exported == expected
+    assert exported == BY_TOTAL
+    assert freeze.check_month(session, "2026-10", clock) == []
     # The live boards page still agrees with the frozen month it now notes.
     after = client.get(f"/admin/boards?scope=joint-group&group={group.id}&period=month:2026-10")
     assert 'data-testid="frozen-note"' in after.get_data(as_text=True)
