@@ -173,7 +173,7 @@ def _joint_groups(session: Session, end: datetime) -> list[tuple[int, tuple[int,
     return [(group_id, tuple(sorted(org_ids))) for group_id, org_ids in groups.items()]
 
 
-def compute(session: Session, clock: Clock, month: str) -> list[engine.Scope]:
+def compute(session: Session, clock: Clock, month: str) -> list[engine.ScopeRows]:
     """Every scope of `month` recomputed from the ledger (nothing written)."""
     return engine.build_scopes(month_facts(session, clock, parse_month(month)))
 
@@ -220,7 +220,7 @@ def freeze_month(session: Session, clock: Clock, month: str, progress: Progress 
     return results
 
 
-def _insert_header(session: Session, month: str, scope: engine.Scope, digest: str,
+def _insert_header(session: Session, month: str, scope: engine.ScopeRows, digest: str,
                    now: datetime) -> tuple[FrozenScope, int | None]:
     """The scope's header, and its id when this run wrote it (None: frozen before, left as it is)."""
     try:
@@ -252,7 +252,7 @@ def _copy_member_parts(people: engine.People) -> dict[int, str]:
             for member_id in people.text_order}
 
 
-def _copy_rows(driver_connection: object, snapshot_id: int, scope: engine.Scope, copy_parts: dict[int, str]) -> None:
+def _copy_rows(driver_connection: object, snapshot_id: int, scope: engine.ScopeRows, copy_parts: dict[int, str]) -> None:
     # COPY on the session's own connection (same transaction): a company's freeze writes hundreds of
     # thousands of rows, which executemany sends about ten times slower.
     columns = ("snapshot_id", *snapshots.ROW_FIELDS)

@@ -104,6 +104,14 @@ def test_tied_orgs_come_out_in_one_order_on_every_surface(app, client, session, 
         places = metrics.member_summary(session, store, clock, member).scopes
         assert next(p.rank for p in places if p.kind == "company" and p.period == "month:2026-10") == board[member.id]
     assert sorted(board.values())[:3] == [1, 1, 3]  # 乙's two sixes share the top, 丙's five comes third
+    phone = app.test_client()  # `/api/v1/me` and the points page of 丙's five, as its member sees them
+    member = tied["people"]["丙支部"][0]
+    assert phone.post("/api/v1/auth/login", json={"username": member.username, "password": "correct-horse-9"}).status_code == 200
+    me = phone.get("/api/v1/me").get_json()
+    assert {"member", "org", "month", "points", "ranks"} <= set(me)  # the keys of DESIGN §8, extended only
+    assert next(r["rank"] for r in me["ranks"] if r["org_id"] == company.id) == board[member.id] == 3
+    assert next(r["rank"] for r in me["scopes"] if r["kind"] == "joint_group" and r["period"] == "month:2026-10") == 3
+    assert phone.get("/me/points").status_code == 200
 
     # The freeze of October (orgs and the joint group), the snapshots API and the workbook export.
     clock.set(datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
