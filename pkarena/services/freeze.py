@@ -102,7 +102,7 @@ def month_facts(session: Session, clock: Clock, month: str) -> engine.MonthFacts
     Reads committed data: on PostgreSQL the ledger is summed on a connection of its own.
     """
     end = clock.month_bounds(month)[1]
-    first_day = date.fromisoformat(f"{month}-01")
+    first_day = Period.for_month(month).start
     last_day = (end.astimezone(clock.zone) - timedelta(days=1)).date()
     # The one pass over the ledger: everything else is derived from these (member, org) sums.
     ledger_sums = (select(LedgerEntry.member_id, LedgerEntry.org_id, func.sum(LedgerEntry.points))
