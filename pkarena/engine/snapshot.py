@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from json.encoder import encode_basestring
 
-from pkarena.engine.ranking import ranked_by_score, shared_ranks
+from pkarena.engine.ranking import OrgFigures, rank_orgs, ranked_by_score
 
 # Scope kinds in the order a freeze writes them (and exports show them).
 SCOPE_ORDER = ("members_all", "members_org", "orgs", "pairing", "joint_group")
@@ -66,7 +66,7 @@ class People:
 
 
 @dataclass(frozen=True)
-class Scope:
+class ScopeRows:
     """One scope's ranked rows, ready to be written and hashed.
 
     Member scopes keep only (member, points, rank) per row, position being the index + 1, and build the
@@ -110,16 +110,24 @@ def _ratio(part: float, whole: int) -> float:
     return round(part / whole, RATIO_DIGITS) if whole else 0.0
 
 
-def _member_scope(kind: str, scope_id: int, points: dict[int, int], people: People) -> Scope:
+def _member_scope(kind: str, scope_id: int, points: dict[int, int], people: People) -> ScopeRows:
     members, ranks = ranked_by_score(points, people.text_order)
-    return Scope(kind, scope_id, members=members, points=[points[m] for m in members], ranks=ranks, people=people)
+    return ScopeRows(kind, scope_id, members=members, points=[points[m] for m in members], ranks=ranks, people=people)
 
 
 def _ranked_orgs(org_ids: Iterable[int], facts: MonthFacts, totals: dict[int, int], heads: dict[int, int],
                  takers: dict[int, int]) -> list[dict]:
-    scores = [(org_id, totals.get(org_id, 0)) for org_id in org_ids if org_id in facts.orgs]
+    # Frozen org rows rank by total (equal totals share a rank), listed in the one org order of
+    # engine/ranking.py on exact ratios: the boards sorted by total give the same order and ranks.
+    figures = []
+    for org_id in org_ids:
+        if org_id in facts.orgs:
+            members, total = heads.get(org_id, 0), totals.get(org_id, 0)
+            figures.append(OrgFigures(org_id, total, total / members if members else 0.0,
+                                      takers.get(org_id, 0) / members if members else 0.0))
     rows = []
-    for position, (org_id, score, rank) in enumerate(shared_ranks(scores), start=1):
+    for position, (figure, rank) in enumerate(rank_orgs(figures, "total"), start=1):
+        org_id, score = figure.id, figure.total
         members, participants = heads.get(org_id, 0), takers.get(org_id, 0)
         rows.append({
             "position": position, "rank": rank, "subject_kind": "org", "subject_id": org_id,
@@ -130,7 +138,7 @@ def _ranked_orgs(org_ids: Iterable[int], facts: MonthFacts, totals: dict[int, in
     return rows
 
 
-def build_scopes(facts: MonthFacts) -> list[Scope]:
+def build_scopes(facts: MonthFacts) -> list[ScopeRows]:
     """Every scope of the month: members (all, per company/branch), orgs, pairings, joint groups."""
     overall: dict[int, int] = defaultdict(int)
     by_subtree: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -166,11 +174,11 @@ def build_scopes(facts: MonthFacts) -> list[Scope]:
         if org.kind in MEMBER_SCOPE_KINDS:
             chosen = members_of(by_subtree.get(org.id, {}), in_population.get(org.id, ()))
             scopes.append(_member_scope("members_org", org.id, chosen, people))
-    scopes.append(Scope("orgs", 0, _ranked_orgs(sorted(facts.orgs), facts, org_totals, heads, takers)))
+    scopes.append(ScopeRows("orgs", 0, _ranked_orgs(sorted(facts.orgs), facts, org_totals, heads, takers)))
     for pairing_id, org_a, org_b in sorted(facts.pairings):
-        scopes.append(Scope("pairing", pairing_id, _ranked_orgs((org_a, org_b), facts, org_totals, heads, takers)))
+        scopes.append(ScopeRows("pairing", pairing_id, _ranked_orgs((org_a, org_b), facts, org_totals, heads, takers)))
     for group_id, org_ids in sorted(facts.joint_groups):
-        scopes.append(Scope("joint_group", group_id, _ranked_orgs(org_ids, facts, org_totals, heads, takers)))
+        scopes.append(ScopeRows("joint_group", group_id, _ranked_orgs(org_ids, facts, org_totals, heads, takers)))
     return scopes
 
 
@@ -221,6 +229,6 @@ def checksum(month: str, scope_kind: str, scope_id: int, rows: Iterable[dict]) -
                    [_member_row(row) if _is_member_row(row) else canonical_row(row) for row in rows])
 
 
-def scope_checksum(month: str, scope: Scope) -> str:
+def scope_checksum(month: str, scope: ScopeRows) -> str:
     """`checksum` of a computed scope, its member lines built from the parts shared across scopes."""
     return _digest(month, scope.kind, scope.scope_id, scope.lines())

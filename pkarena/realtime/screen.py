@@ -21,10 +21,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pkarena import runtime
 from pkarena.extensions import db, socketio
-from pkarena.models import LedgerEntry, ScreenToken
+from pkarena.models import LedgerEntry
 from pkarena.services import screens
 
-NAMESPACE = "/screen"
+NAMESPACE = screens.NAMESPACE
 PUSH_WINDOW_SECONDS = 1.0
 SCOPES_TTL_S = 2.0  # how long one lookup of the screens an org's awards affect is reused
 log = logging.getLogger("pkarena.screen")
@@ -63,11 +63,6 @@ def register_screen_namespace(sio: SocketIO) -> None:
         # A screen that reconnects after a network drop has missed pushes: give it the current state.
         emit("board.update", screens.screen_payload(session, runtime.store(), runtime.clock(), row),
              to=request.sid, namespace=NAMESPACE)
-
-
-def notify_revoked(row: ScreenToken) -> None:
-    """Tell the screens opened with a revoked token to reload (they then show the 410 page)."""
-    socketio.emit("screen.revoked", {"id": row.id}, to=screens.token_room(row), namespace=NAMESPACE)
 
 
 class AffectedScopes:

@@ -128,21 +128,3 @@ def check(session: Session, store: Store) -> list[Drift]:
             if abs(cached.get(member, 0) - want.get(member, 0)) > 1e-9:
                 drift.append(Drift(key, member, cached.get(member), want.get(member)))
     return drift
-
-
-@dataclass(frozen=True)
-class Standing:
-    """A member's place on one board: rank among `of` members (ties share a rank)."""
-
-    points: float
-    rank: int
-    of: int
-
-
-def standing(store: Store, board: str, member_id: int, population: int) -> Standing:
-    """Rank of a member on a board; a member with no points ranks after everyone with more."""
-    row = store.board_rank(board, str(member_id))
-    if row is not None:
-        return Standing(row.score, row.rank, max(population, row.rank))
-    above = sum(1 for score in store.board_all(board).values() if score > 0)
-    return Standing(0, above + 1, max(population, above + 1))

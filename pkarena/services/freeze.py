@@ -14,7 +14,6 @@ log undone, so a freeze run late, or `check --month` after the group changed, se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 from pkarena.clock import Clock
 from pkarena.database import begin_write
 from pkarena.engine import snapshot as engine
+from pkarena.engine.periods import Period, PeriodError
 from pkarena.models import (
     AuditLog,
     JointGroup,
@@ -42,7 +42,6 @@ from pkarena.models import (
 from pkarena.services import snapshots
 
 Progress = Callable[[int, int], None]
-MONTH_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 class FreezeError(Exception):
@@ -73,9 +72,10 @@ class Mismatch:
 
 def parse_month(month: str) -> str:
     """`month` if it is a valid `YYYY-MM`, else FreezeError."""
-    if not MONTH_PATTERN.fullmatch(month or ""):
-        raise FreezeError(f"月份格式应为 YYYY-MM：{month!r}")
-    return month
+    try:
+        return Period.for_month(month or "").month_key
+    except PeriodError as exc:
+        raise FreezeError(f"月份格式应为 YYYY-MM：{month!r}") from exc
 
 
 def _population(session: Session, end: datetime, status: dict[int, str], bots: set[int]) -> dict[int, int]:
@@ -102,7 +102,7 @@ def month_facts(session: Session, clock: Clock, month: str) -> engine.MonthFacts
     Reads committed data: on PostgreSQL the ledger is summed on a connection of its own.
     """
     end = clock.month_bounds(month)[1]
-    first_day = date.fromisoformat(f"{month}-01")
+    first_day = Period.for_month(month).start
     last_day = (end.astimezone(clock.zone) - timedelta(days=1)).date()
     # The one pass over the ledger: everything else is derived from these (member, org) sums.
     ledger_sums = (select(LedgerEntry.member_id, LedgerEntry.org_id, func.sum(LedgerEntry.points))
@@ -173,7 +173,7 @@ def _joint_groups(session: Session, end: datetime) -> list[tuple[int, tuple[int,
     return [(group_id, tuple(sorted(org_ids))) for group_id, org_ids in groups.items()]
 
 
-def compute(session: Session, clock: Clock, month: str) -> list[engine.Scope]:
+def compute(session: Session, clock: Clock, month: str) -> list[engine.ScopeRows]:
     """Every scope of `month` recomputed from the ledger (nothing written)."""
     return engine.build_scopes(month_facts(session, clock, parse_month(month)))
 
@@ -220,7 +220,7 @@ def freeze_month(session: Session, clock: Clock, month: str, progress: Progress 
     return results
 
 
-def _insert_header(session: Session, month: str, scope: engine.Scope, digest: str,
+def _insert_header(session: Session, month: str, scope: engine.ScopeRows, digest: str,
                    now: datetime) -> tuple[FrozenScope, int | None]:
     """The scope's header, and its id when this run wrote it (None: frozen before, left as it is)."""
     try:
@@ -252,7 +252,7 @@ def _copy_member_parts(people: engine.People) -> dict[int, str]:
             for member_id in people.text_order}
 
 
-def _copy_rows(driver_connection: object, snapshot_id: int, scope: engine.Scope, copy_parts: dict[int, str]) -> None:
+def _copy_rows(driver_connection: object, snapshot_id: int, scope: engine.ScopeRows, copy_parts: dict[int, str]) -> None:
     # COPY on the session's own connection (same transaction): a company's freeze writes hundreds of
     # thousands of rows, which executemany sends about ten times slower.
     columns = ("snapshot_id", *snapshots.ROW_FIELDS)

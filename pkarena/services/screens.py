@@ -10,12 +10,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
+from pkarena.engine.periods import Period
 from pkarena.engine.ranking import shared_ranks
+from pkarena.extensions import socketio
 from pkarena.models import JointGroup, JointGroupOrg, LedgerEntry, Member, Org, Pairing, ScreenToken
-from pkarena.services import audit, snapshots, standings
+from pkarena.services import audit, metrics, snapshots
 from pkarena.store import keys
 from pkarena.store.base import Store
 
+NAMESPACE = "/screen"  # the Socket.IO namespace of office screens (realtime/screen.py serves it)
 SCOPE_KINDS = ("org", "pairing", "joint_group")
 TOP_MEMBERS = 20
 TOKEN_BYTES = 24  # 192 random bits: the URL is the only credential a screen has
@@ -28,7 +31,7 @@ class ScreenError(Exception):
 
 
 @dataclass(frozen=True)
-class Scope:
+class ScreenScope:
     """What a screen shows: an org subtree, a pairing or a joint group; `owners` are the orgs it
     covers (the org itself, the two sides, the group's orgs), `orgs` the ones its race compares."""
 
@@ -119,30 +122,30 @@ def screens_for(session: Session, path_prefix: str) -> list[ScreenToken]:
 
 
 # --- scopes ------------------------------------------------------------------------------------------
-def load_scope(session: Session, kind: str, scope_id: int) -> Scope | None:
+def load_scope(session: Session, kind: str, scope_id: int) -> ScreenScope | None:
     """The scope of a screen with the orgs its race compares (an org's children, or the paired/grouped orgs)."""
     if kind == "org":
         org = session.get(Org, scope_id)
         if org is None:
             return None
         children = list(session.execute(select(Org).where(Org.parent_id == org.id).order_by(Org.id)).scalars())
-        return Scope(kind, org.id, org.name, [org], children or [org])
+        return ScreenScope(kind, org.id, org.name, [org], children or [org])
     if kind == "pairing":
         pairing = session.get(Pairing, scope_id)
         if pairing is None:
             return None
         sides = [pairing.org_a, pairing.org_b]
-        return Scope(kind, pairing.id, pairing.name, sides, sides)
+        return ScreenScope(kind, pairing.id, pairing.name, sides, sides)
     if kind == "joint_group":
         group = session.get(JointGroup, scope_id)
         if group is None:
             return None
         grouped = [link.org for link in group.members]
-        return Scope(kind, group.id, group.name, grouped, grouped)
+        return ScreenScope(kind, group.id, group.name, grouped, grouped)
     return None
 
 
-def in_scope(scope: Scope, path_prefix: str) -> bool:
+def in_scope(scope: ScreenScope, path_prefix: str) -> bool:
     """True if someone managing `path_prefix` ('' = all) may put this scope on a screen (one of its orgs is theirs)."""
     return any(org.path.startswith(path_prefix) for org in scope.owners)
 
@@ -165,16 +168,11 @@ def affected_scopes(session: Session, entry: LedgerEntry) -> list[tuple[str, int
 
 
 # --- what a screen draws -----------------------------------------------------------------------------
-def _outermost(orgs: list[Org]) -> list[Org]:
-    """Drop orgs nested under another listed org, so summing their boards counts nobody twice."""
-    return [o for o in orgs if not any(o is not other and o.path.startswith(other.path) for other in orgs)]
-
-
 def member_top(session: Session, store: Store, month: str, roots: list[Org], n: int = TOP_MEMBERS) -> list[dict]:
     """This month's top `n` members over the subtrees of `roots` (equal points share a rank)."""
     scores: dict[str, float] = {}
-    for org in _outermost(roots):
-        board = store.board_all(keys.board_key("members", keys.scope_org(org.id), keys.period_month(month)))
+    for org in metrics.outermost(roots):
+        board = store.board_all(keys.board_key("members", keys.scope_org(org.id), Period.for_month(month).key))
         for member, points in board.items():
             scores[member] = scores.get(member, 0.0) + points
     ranked = [row for row in shared_ranks((int(m), p) for m, p in scores.items() if p > 0)][:n]
@@ -188,15 +186,14 @@ def member_top(session: Session, store: Store, month: str, roots: list[Org], n: 
 
 
 def org_race(session: Session, store: Store, month: str, orgs: list[Org]) -> list[dict]:
-    """The orgs' month: total, members, 人均 and participation, best 人均 first."""
-    metrics = standings.org_month_metrics(session, store, month, orgs)
-    rows = [{"org_id": m.org_id, "name": m.name, "total": round(m.total), "members": m.members,
+    """The orgs' month: total, members, 人均 and participation, in the one org order (as the boards page)."""
+    ranked = metrics.ranked_org_metrics(session, store, Period.for_month(month), orgs)
+    return [{"org_id": m.org_id, "name": m.name, "total": round(m.total), "members": m.members,
              "participants": m.participants, "per_member": round(m.per_member, 2),
-             "participation": round(m.participation, 4)} for m in metrics]
-    return sorted(rows, key=lambda r: (-r["per_member"], -r["participation"], r["org_id"]))
+             "participation": round(m.participation, 4), "rank": rank} for m, rank in ranked]
 
 
-def frozen_view(session: Session, scope: Scope) -> dict | None:
+def frozen_view(session: Session, scope: ScreenScope) -> dict | None:
     """Last frozen month's ranking of this scope with its shortened checksum (None before any freeze)."""
     month = snapshots.latest_month(session)
     if month is None:
@@ -212,7 +209,7 @@ def frozen_view(session: Session, scope: Scope) -> dict | None:
             "short": snapshots.short_checksum(view.checksum), "rows": rows}
 
 
-def scope_payload(session: Session, store: Store, clock: Clock, scope: Scope) -> dict:
+def scope_payload(session: Session, store: Store, clock: Clock, scope: ScreenScope) -> dict:
     """Everything the screens of one scope draw (the same for every token of the scope; JSON-able)."""
     month, now = clock.month_key(), clock.now()
     race = org_race(session, store, month, scope.orgs)
@@ -220,7 +217,7 @@ def scope_payload(session: Session, store: Store, clock: Clock, scope: Scope) ->
     if scope.kind == "pairing":
         by_id = {row["org_id"]: row for row in race}
         tug = {"a": by_id[scope.orgs[0].id], "b": by_id[scope.orgs[1].id]}
-    covered = standings.org_month_metrics(session, store, month, _outermost(scope.owners))
+    covered = metrics.org_metrics(session, store, Period.for_month(month), metrics.outermost(scope.owners))
     totals = {"total": round(sum(m.total for m in covered)), "members": sum(m.members for m in covered),
               "participants": sum(m.participants for m in covered)}
     return {
@@ -268,3 +265,8 @@ def list_rows(session: Session, path_prefix: str) -> list[ScreenListRow]:
         rows.append(ScreenListRow(row.id, row.label, row.scope_kind, scope.name if scope else "—", row.created_at,
                                   row.revoked_at is not None))
     return rows
+
+
+def notify_revoked(row: ScreenToken) -> None:
+    """Tell the screens opened with a revoked token to reload (they then show the 410 page)."""
+    socketio.emit("screen.revoked", {"id": row.id}, to=token_room(row), namespace=NAMESPACE)

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from pkarena import runtime
 from pkarena.authz import public, require
-from pkarena.services import standings
+from pkarena.services import member_points, metrics
 
 bp = Blueprint("main", __name__)
 
@@ -47,8 +47,8 @@ def index():
 def home():
     """The phone home page: my points today / this month / total, and my ranks, from the ledger."""
     session = runtime.session()
-    summary = standings.member_summary(session, runtime.store(), runtime.clock(), current_user)
-    entries = standings.recent_entries(session, current_user.id)
+    summary = metrics.member_summary(session, runtime.store(), runtime.clock(), current_user)
+    entries = member_points.recent_entries(session, current_user.id)
     return render_template("member/home.html", summary=summary, entries=entries, clock=runtime.clock())
 
 
@@ -56,5 +56,5 @@ def home():
 @require("member")
 def api_me():
     """The logged-in member, their org, points today/month/total and ranks."""
-    summary = standings.member_summary(runtime.session(), runtime.store(), runtime.clock(), current_user)
+    summary = metrics.member_summary(runtime.session(), runtime.store(), runtime.clock(), current_user)
     return jsonify(summary.as_dict())

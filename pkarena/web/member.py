@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import member_points
+from pkarena.engine.periods import Period, PeriodError
+from pkarena.services import member_points, metrics
 from pkarena.web.labels import SOURCE_LABELS
 
 bp = Blueprint("member", __name__)
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 SCOPE_LABELS = {"company": _l("公司"), "branch": _l("支部"), "group": _l("小组"), "pairing": _l("结对共建"),
                 "joint_group": _l("联合组")}
 
 
 def _month_arg() -> str | None:
     """The `month=YYYY-MM` query argument if valid, else None."""
-    month = request.args.get("month", "")
-    return month if MONTH_RE.match(month) else None
+    try:
+        return Period.for_month(request.args.get("month", "")).month_key
+    except PeriodError:
+        return None
 
 
 @bp.route("/me/points")
@@ -34,10 +34,10 @@ def points():
     month = _month_arg() or clock.month_key()
     trend = member_points.month_trend(session, clock, current_user.id, month)
     page = member_points.entry_page(session, current_user.id, page=request.args.get("page", 1, type=int) or 1)
-    ranks = member_points.my_ranks(session, runtime.store(), clock, current_user)
+    ranks = metrics.member_summary(session, runtime.store(), clock, current_user).scopes
     return render_template("member/points.html", trend=trend, result=page, ranks=ranks, clock=clock,
                            source_labels=SOURCE_LABELS, scope_labels=SCOPE_LABELS,
-                           month_period=f"month:{clock.month_key()}")
+                           month_period=Period.for_month(clock.month_key()).key)
 
 
 @bp.route("/api/v1/me/entries")

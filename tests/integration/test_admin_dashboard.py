@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pkarena.services import ledger, standings
+from pkarena.engine.periods import Period
+from pkarena.services import ledger
+from pkarena.services import metrics as read_model
 
 
 def test_org_month_metrics_count_subtree_members_and_participants(app, session, clock, world):
@@ -17,8 +19,8 @@ def test_org_month_metrics_count_subtree_members_and_participants(app, session, 
                         reason="集中学习", request_id="r1", on_commit=updater)
     ledger.manual_award(session, clock, actor_id=host.id, member_ids=[b.id], points=1, category="履职尽责",
                         reason="值班", request_id="r2", on_commit=updater)
-    metrics = {m.name: m for m in standings.org_month_metrics(
-        session, app.extensions["pkarena.store"], clock.month_key(), [company, branch, other])}
+    metrics = {m.name: m for m in read_model.org_metrics(
+        session, app.extensions["pkarena.store"], Period.for_month(clock.month_key()), [company, branch, other])}
     assert (metrics["一支部"].total, metrics["一支部"].members, metrics["一支部"].participants) == (4, 2, 2)
     assert metrics["一支部"].per_member == 2 and metrics["一支部"].participation == 1
     assert (metrics["华瑞公司"].total, metrics["华瑞公司"].members, metrics["华瑞公司"].participants) == (4, 4, 2)

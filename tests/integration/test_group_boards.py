@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pkarena.services import freeze, ledger, member_points, orgs
+from pkarena.services import freeze, ledger, metrics, orgs
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_group_boards_refuse_other_periods_and_unknown_ids(client, paired, login
 
 
 def test_member_ranks_cover_branch_company_pairing_and_joint_group(app, session, clock, paired):
-    ranks = member_points.my_ranks(session, app.extensions["pkarena.store"], clock, paired["people"]["a-2"])
+    ranks = metrics.member_summary(session, app.extensions["pkarena.store"], clock, paired["people"]["a-2"]).scopes
     table = {(r.kind, r.period): (r.points, r.rank, r.of) for r in ranks}
     assert table[("branch", "month:2026-11")] == (2, 2, 2)
     assert table[("company", "all")] == (2, 2, 2)

@@ -17,7 +17,7 @@ from ledger_fixtures import (
 )
 
 from pkarena.models import LedgerEntry
-from pkarena.services import boards, ledger, standings
+from pkarena.services import boards, ledger, metrics
 from pkarena.store import keys
 
 
@@ -146,7 +146,7 @@ def test_a_member_with_no_points_ranks_after_everyone_with_points(session, clock
     a1, a2, a3 = tree["people"]
     give(a1, "daily", "r1", correct=5)
     give(a2, "daily", "r1", correct=5)
-    summary = standings.member_summary(session, store, clock, a3)
+    summary = metrics.member_summary(session, store, clock, a3)
     assert summary.points == {"today": 0, "month": 0, "total": 0}
     assert summary.month == NOV
     assert [(r.org_id, r.points, r.rank, r.of) for r in summary.ranks] == [
@@ -158,8 +158,8 @@ def test_members_with_equal_points_share_a_rank_in_their_summary(session, clock,
     give(a1, "daily", "r1", correct=5)
     give(a2, "pk4", "m1", place=1)
     give(a2, "pk4", "m2", place=1)
-    ranks = [[(r.rank, r.of) for r in standings.member_summary(session, store, clock, m).ranks] for m in (a1, a2)]
+    ranks = [[(r.rank, r.of) for r in metrics.member_summary(session, store, clock, m).ranks] for m in (a1, a2)]
     assert ranks == [[(1, 3), (1, 5)], [(1, 3), (1, 5)]]
-    summary = standings.member_summary(session, store, clock, a1).as_dict()
+    summary = metrics.member_summary(session, store, clock, a1).as_dict()
     assert summary["points"]["month"] == 5
     assert summary["org"]["path"] == ["华瑞金属", "第一支部"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
 from sqlalchemy import func, select
 
 from pkarena.models import AuditLog, JointGroup, JointGroupOrg, Member, Pairing

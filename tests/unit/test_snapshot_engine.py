@@ -24,7 +24,7 @@ def facts(**overrides) -> engine.MonthFacts:
     return engine.MonthFacts(**values)
 
 
-def scope(scopes: list[engine.Scope], kind: str, scope_id: int = 0) -> list[dict]:
+def scope(scopes: list[engine.ScopeRows], kind: str, scope_id: int = 0) -> list[dict]:
     return next(s.rows for s in scopes if (s.kind, s.scope_id) == (kind, scope_id))
 
 

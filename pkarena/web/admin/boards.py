@@ -54,11 +54,11 @@ def board_page():
         period = board_views.resolve_period(request.args.get("period"), clock)
         table = _table(scope, period, root)
     except board_views.BoardViewError as exc:
-        period, error = request.args.get("period", ""), str(ERRORS[exc.code])
+        period, error = request.args.get("period", ""), str(ERRORS[exc.reason])
     return render_template(
         "admin/boards.html", scope=scope, scopes=SCOPES, sorts=SORTS, sort=request.args.get("sort", "per_member"),
         period=period, period_arg=request.args.get("period", "month"), root=root, table=table, error=error,
         org_options=org_choices(scoped_orgs()), pairings=orgs.pairings_for(session, prefix),
         groups=orgs.joint_groups_for(session, prefix), pairing_id=request.args.get("pairing", type=int),
-        group_id=request.args.get("group", type=int), choices=board_views.recent_periods(clock),
+        group_id=request.args.get("group", type=int), choices=board_views.period_choices(clock),
     ), (400 if error else 200)

@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import managed_path, require
-from pkarena.services import orgs, standings
+from pkarena.engine.periods import Period
+from pkarena.services import metrics, orgs
 from pkarena.web.admin import bp
 
 
@@ -18,5 +19,5 @@ def dashboard():
     session = runtime.session()
     month = runtime.clock().month_key()
     tree = orgs.subtree(session, managed_path(current_user))
-    metrics = standings.org_month_metrics(session, runtime.store(), month, tree)
-    return render_template("admin/dashboard.html", metrics=metrics, month=month)
+    org_rows = metrics.org_metrics(session, runtime.store(), Period.for_month(month), tree)
+    return render_template("admin/dashboard.html", metrics=org_rows, month=month)

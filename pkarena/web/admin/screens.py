@@ -12,7 +12,6 @@ from wtforms.validators import DataRequired, Length
 
 from pkarena import runtime
 from pkarena.authz import AccessDenied, managed_path, require
-from pkarena.realtime.screen import notify_revoked
 from pkarena.services import orgs, screens
 from pkarena.web.admin import bp
 from pkarena.web.admin.helpers import flash_errors, org_choices, scoped_orgs
@@ -77,6 +76,6 @@ def screen_revoke(screen_id: int):
     """Revoke a screen token: its page answers 410 and open screens are told to reload."""
     row = screen_or_404(screen_id)
     screens.revoke(runtime.session(), runtime.clock(), row, actor_id=current_user.id)
-    notify_revoked(row)
+    screens.notify_revoked(row)
     flash(_("大屏「%(label)s」已收回", label=row.label), "success")
     return redirect(url_for("admin.screen_list"))
