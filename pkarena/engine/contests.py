@@ -278,3 +278,34 @@ def cross_org_wins(results: Iterable[tuple[str, int | None, str]]) -> dict[int, 
             if side is not None and outcome in ("win", "place:1"):
                 wins[side] += 1
     return dict(wins)
+
+
+# --- contest matchmaking -------------------------------------------------------------------------------
+CROSS_ORG_WAIT_MS = 10_000  # how long a PK queue holds out for an opponent of another side
+
+
+def choose_group(waiting: Mapping[int, Sequence[tuple[str, int]]], size: int, now_ms: int,
+                 cross_wait_ms: int = CROSS_ORG_WAIT_MS) -> list[str] | None:
+    """Who plays next in a contest queue: side org id → [(member, queued at ms)] oldest first, or None.
+
+    1v1 pairs the oldest waiter with the oldest of another side; 4-player takes two of one side and two of
+    another. Once the oldest waiter has held out `cross_wait_ms`, anyone in the contest will do (oldest first).
+    """
+    queued = sorted(((at, member, side) for side, members in waiting.items() for member, at in members))
+    if len(queued) < size:
+        return None
+    per_side = size // 2
+    by_side: dict[int, list[str]] = defaultdict(list)
+    for _at, member, side in queued:
+        by_side[side].append(member)
+    # Sides in the order of their oldest waiter, so whoever waited longest is served first.
+    order = list(dict.fromkeys(side for _at, _member, side in queued))
+    for first in order:
+        if len(by_side[first]) < per_side:
+            continue
+        for second in order:
+            if second != first and len(by_side[second]) >= per_side:
+                return by_side[first][:per_side] + by_side[second][:per_side]
+    if now_ms - queued[0][0] >= cross_wait_ms:
+        return [member for _at, member, _side in queued[:size]]
+    return None

@@ -198,3 +198,21 @@ def test_ranks_are_competition_ranks_and_totals_add_up(sums, population):
     if rows[1].rank == 1:
         assert c.sort_key(rows[0], "per_member", c.DEFAULT_TIE_BREAKS) == \
             c.sort_key(rows[1], "per_member", c.DEFAULT_TIE_BREAKS)
+
+
+def test_a_1v1_pairs_across_sides_before_colleagues():
+    waiting = {2: [("a1", 0), ("a2", 100)], 11: [("b1", 500)]}
+    assert c.choose_group(waiting, 2, now_ms=600) == ["a1", "b1"]
+    # Only colleagues waiting: they hold out for 10 s, then meet each other.
+    colleagues = {2: [("a1", 0), ("a2", 100)], 11: []}
+    assert c.choose_group(colleagues, 2, now_ms=9_999) is None
+    assert c.choose_group(colleagues, 2, now_ms=10_000) == ["a1", "a2"]
+
+
+def test_four_player_prefers_two_from_each_side():
+    waiting = {2: [("a1", 0), ("a2", 10), ("a3", 20)], 11: [("b1", 30)], 12: [("c1", 5), ("c2", 40)]}
+    assert c.choose_group(waiting, 4, now_ms=100) == ["a1", "a2", "c1", "c2"]
+    lopsided = {2: [("a1", 0), ("a2", 10), ("a3", 20)], 11: [("b1", 30)]}
+    assert c.choose_group(lopsided, 4, now_ms=100) is None
+    assert c.choose_group(lopsided, 4, now_ms=10_000) == ["a1", "a2", "a3", "b1"]
+    assert c.choose_group({2: [("a1", 0)]}, 4, now_ms=99_999) is None
