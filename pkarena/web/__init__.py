@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         api,
         auth,
+        contests,
         contests_api,
         invites,
         main,
@@ -25,7 +26,7 @@ def register_blueprints(app: Flask) -> None:
     )
     from pkarena.web.errors import register_error_handlers
 
-    for module in (main, auth, api, contests_api, invites, admin, qb_stats, member, screen, qb, snapshots, play):
+    for module in (main, auth, api, contests_api, contests, invites, admin, qb_stats, member, screen, qb, snapshots, play):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
     from pkarena.web.labels import register_label_globals

@@ -242,3 +242,29 @@ def test_api_lists_my_contests_and_shows_standings(session, clock, sides, give, 
     login(sides["outsider"])  # company A but not a side: sees nothing
     assert client.get("/api/v1/contests").get_json()["contests"] == []
     assert client.get(f"/api/v1/contests/{contest.id}").status_code == 404
+
+
+def test_member_pages_show_our_side_against_theirs(session, clock, sides, give, app, login, client):
+    store = app.extensions["pkarena.store"]
+    contest = contests.create(session, clock, sides["host"], draft(sides), schedule=True)
+    standings.changed(store)
+    clock.set(IN_DECEMBER)
+    a1 = sides["a_members"][0]
+    give(a1, "daily", "d1", correct=4)
+    give(sides["b_members"][0], "daily", "d2", correct=5)
+    login(a1)
+    listing = client.get("/contests").get_data(as_text=True)
+    assert "十二月PK赛" in listing and "一支部 vs 信息支部" in listing
+    page = client.get(f"/contests/{contest.id}").get_data(as_text=True)
+    assert 'data-testid="tug-of-war"' in page and "还剩 29 天" in page
+    assert 'data-testid="my-points">4 分' in page
+    assert f"scope=contest:{contest.id}" in page
+    assert client.get("/contests/99999").status_code == 404
+    login(sides["outsider"])
+    assert client.get(f"/contests/{contest.id}").status_code == 404
+    # Frozen: the result, its checksum and the 流动红旗.
+    clock.set(AFTER_DECEMBER)
+    standings.freeze(session, clock, contest)
+    login(a1)
+    page = client.get(f"/contests/{contest.id}").get_data(as_text=True)
+    assert "流动红旗：信息支部" in page and 'data-testid="checksum"' in page
