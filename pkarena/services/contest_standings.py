@@ -61,7 +61,8 @@ def participants(contest: Contest) -> list[rules.Participant]:
     return [rules.Participant(link.org.id, link.org.name, tuple(link.org.ancestor_ids)) for link in contest.orgs]
 
 
-def _counted(contest: Contest, extra: tuple = ()) -> tuple:
+def counted_filter(contest: Contest, extra: tuple = ()) -> tuple:
+    """WHERE clauses of the entries a contest counts: its window's days and its sources (plus `extra`)."""
     return (LedgerEntry.month.in_(_months(contest)), LedgerEntry.day >= contest.starts_on.isoformat(),
             LedgerEntry.day <= contest.ends_on.isoformat(), LedgerEntry.source.in_(list(contest.sources)), *extra)
 
@@ -78,7 +79,7 @@ def counted_sums(session: Session, contest: Contest) -> list[tuple[int, int, int
     rows = session.execute(
         select(LedgerEntry.member_id, LedgerEntry.org_id, func.sum(LedgerEntry.points),
                func.max(LedgerEntry.awarded_at))
-        .where(*_counted(contest, (LedgerEntry.org_id.in_(_inside_org_ids(session, contest)),
+        .where(*counted_filter(contest, (LedgerEntry.org_id.in_(_inside_org_ids(session, contest)),
                                    LedgerEntry.member_id.not_in(bots))))
         .group_by(LedgerEntry.member_id, LedgerEntry.org_id))
     return [(m, o, int(p), _iso(at)) for m, o, p, at in rows]
@@ -98,7 +99,7 @@ def pk_wins(session: Session, contest: Contest, ancestors: dict[int, tuple[int, 
         return {}
     sides = participants(contest)
     rows = session.execute(select(LedgerEntry.source_ref, LedgerEntry.org_id, LedgerEntry.outcome).where(
-        *_counted(contest, (LedgerEntry.outcome.is_not(None),))))
+        *counted_filter(contest, (LedgerEntry.outcome.is_not(None),))))
     return rules.cross_org_wins((f"{ref}", rules.participant_of(sides, ancestors.get(org_id, ())), outcome)
                                 for ref, org_id, outcome in rows)
 

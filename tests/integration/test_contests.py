@@ -268,3 +268,52 @@ def test_member_pages_show_our_side_against_theirs(session, clock, sides, give, 
     login(a1)
     page = client.get(f"/contests/{contest.id}").get_data(as_text=True)
     assert "流动红旗：信息支部" in page and 'data-testid="checksum"' in page
+
+
+def test_organizer_reports_breakdown_participation_reminder_and_export(session, clock, sides, give, app):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from pkarena.services import contest_reports as reports
+
+    store = app.extensions["pkarena.store"]
+    contest = contests.create(session, clock, sides["host"], draft(sides), schedule=True)
+    clock.set(IN_DECEMBER)
+    a1, a2, a3 = sides["a_members"]
+    give(a1, "daily", "d1", correct=4)
+    give(a2, "challenge", "c1", streak=5)
+    parts = reports.breakdown(session, contest)
+    assert parts["by_source"][sides["a"].id] == {"daily": 4, "challenge": 3}
+    assert parts["by_day"][sides["a"].id][2] == 7 and len(parts["days"]) == 31
+    today = {row["org_id"]: row for row in reports.participation(session, clock, contest)}
+    assert [p["name"] for p in today[sides["a"].id]["missing"]] == [a3.display_name]
+    assert a3.display_name in today[sides["a"].id]["reminder"] and "1 位同志" in today[sides["a"].id]["reminder"]
+    assert today[sides["b"].id]["played"] == 0 and today[sides["b"].id]["members"] == 2
+    book = load_workbook(BytesIO(reports.xlsx_bytes(session, store, clock, contest)))
+    assert book.sheetnames == ["竞赛排名", "来源明细", "每日积分"]
+    assert book["竞赛排名"]["A8"].value == 1 and book["竞赛排名"]["C8"].value == "一支部"
+
+
+def test_deliberate_loss_signals_list_evidence_without_penalty(session, clock, sides, give, world):
+    from question_bank.answers import record_answers
+
+    from pkarena.services import contest_reports as reports
+
+    contest = contests.create(session, clock, sides["host"], draft(sides), schedule=True)
+    clock.set(IN_DECEMBER)
+    [version] = world.questions(1)
+    a1, b1 = sides["a_members"][0], sides["b_members"][0]
+    for n in range(3):
+        give(a1, "pk1v1", f"m{n}", won=False)
+        give(b1, "pk1v1", f"m{n}", won=True)
+        record_answers(session, [
+            {"question_version_id": version, "member_id": a1.id, "match_ref": f"m{n}", "choice": "A",
+             "correct": False, "elapsed_ms": 2000, "answered_at": clock.now()},
+            {"question_version_id": version, "member_id": b1.id, "match_ref": f"m{n}", "choice": "B",
+             "correct": True, "elapsed_ms": 2000, "answered_at": clock.now()}])
+        session.commit()
+    found = reports.signals(session, contest)
+    assert [(s["member_id"], len(s["matches"])) for s in found] == [(a1.id, 3)]
+    assert found[0]["matches"][0]["all_wrong"] is True
+    assert reports.signals(session, contest, min_matches=4) == []
