@@ -296,9 +296,8 @@ def test_organizer_reports_breakdown_participation_reminder_and_export(session, 
 
 
 def test_deliberate_loss_signals_list_evidence_without_penalty(session, clock, sides, give, world):
-    from question_bank.answers import record_answers
-
     from pkarena.services import contest_reports as reports
+    from question_bank.answers import record_answers
 
     contest = contests.create(session, clock, sides["host"], draft(sides), schedule=True)
     clock.set(IN_DECEMBER)
