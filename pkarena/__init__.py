@@ -51,6 +51,10 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, stor
 
     app.extensions["pkarena.boards"] = BoardUpdater(app.extensions["pkarena.store"],
                                                     org_path_lookup(db.session_factory))
+    from pkarena.services.contest_standings import ContestBoardUpdater
+
+    app.extensions["pkarena.boards"].listeners.append(
+        ContestBoardUpdater(app.extensions["pkarena.store"], db.session_factory))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)

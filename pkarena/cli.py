@@ -74,6 +74,9 @@ def _start_in_process_scheduler(app):
 from pkarena.qb_cli import qb  # noqa: E402  (the question bank's commands: pkarena qb import|export|template)
 
 main.add_command(qb)
+from pkarena.contests_cli import contests  # noqa: E402  (pkarena contests list|freeze|check)
+
+main.add_command(contests)
 
 
 @main.command("demo", with_appcontext=False)
@@ -197,10 +200,11 @@ def boards_group() -> None:
 def boards_rebuild() -> None:
     """Recompute every live board from the ledger and replace it in the store."""
     from pkarena.extensions import db
-    from pkarena.services import boards
+    from pkarena.services import boards, contest_standings
 
     with db.new_session() as session, _progress_bar("rebuilding boards", "board") as progress:
         count = boards.rebuild(session, _store(), progress)
+        count += contest_standings.rebuild(session, _store())
     click.echo(f"rebuilt {count} boards from the ledger")
 
 
@@ -211,13 +215,14 @@ def boards_rebuild() -> None:
 def boards_check(month: str | None) -> None:
     """Compare the live boards with the ledger; exit 1 and list the drift if they differ."""
     from pkarena.extensions import db
-    from pkarena.services import boards
+    from pkarena.services import boards, contest_standings
 
     if month is not None:
         _check_month(month)
         return
     with db.new_session() as session:
         drift = boards.check(session, _store())
+        drift += [boards.Drift(*row) for row in contest_standings.check(session, _store())]
     if not drift:
         click.echo("boards match the ledger")
         return

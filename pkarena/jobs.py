@@ -69,7 +69,7 @@ def _runner(registered: Job, app: Any) -> Callable[[], None]:
 def verify_boards(app: Any) -> None:
     """Nightly: compare the live boards with the ledger and rebuild them if they drifted."""
     from pkarena.extensions import db
-    from pkarena.services import boards
+    from pkarena.services import boards, contest_standings
 
     store = app.extensions["pkarena.store"]
     with db.new_session() as session:
@@ -77,6 +77,10 @@ def verify_boards(app: Any) -> None:
         if drift:
             log.warning("boards drifted on %d rows; rebuilding from the ledger", len(drift))
             boards.rebuild(session, store)
+        contest_drift = contest_standings.check(session, store)
+        if contest_drift:
+            log.warning("contest boards drifted on %d rows; rebuilding from the ledger", len(contest_drift))
+            contest_standings.rebuild(session, store)
 
 
 @job("boards.freeze", run_at_start=True, day=1, hour=0, minute=5)
@@ -105,3 +109,38 @@ def freeze_months(app: Any) -> list[str]:
         return months
     finally:
         store.lease_release(lease, owner)
+
+
+@job("contests.freeze", run_at_start=True, hour=0, minute=10)
+def freeze_contests(app: Any) -> list[int]:
+    """Daily (and at start): freeze every contest whose window has ended (catch-up; idempotent)."""
+    from pkarena.extensions import db
+    from pkarena.services import contest_standings
+
+    store, clock = app.extensions["pkarena.store"], app.extensions["pkarena.clock"]
+    frozen = []
+    with db.new_session() as session:
+        for contest in contest_standings.to_freeze(session, clock):
+            if contest_standings.freeze(session, clock, contest):
+                frozen.append(contest.id)
+                log.info("froze contest %s", contest.id)
+        if frozen:
+            contest_standings.rebuild(session, store)  # a frozen contest's boards are no longer kept
+            contest_standings.changed(store)
+    return frozen
+
+
+@job("contests.series", run_at_start=True, hour=0, minute=1)
+def create_series_contests(app: Any) -> list[int]:
+    """Daily (and at start): each active series gets its contest for the current month or quarter."""
+    from pkarena.extensions import db
+    from pkarena.services import contest_series
+
+    store, clock = app.extensions["pkarena.store"], app.extensions["pkarena.clock"]
+    with db.new_session() as session:
+        created = contest_series.create_due(session, clock)
+    if created:
+        from pkarena.services import contest_standings
+
+        contest_standings.changed(store)
+    return created

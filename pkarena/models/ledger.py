@@ -30,6 +30,8 @@ class LedgerEntry(Base):
     source_ref: Mapped[str] = mapped_column(String(120))
     rule_version: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(48), default="")
+    # What a PK match ended with for this member ('win', 'loss', 'draw', 'place:N'): contests count wins.
+    outcome: Mapped[str | None] = mapped_column(String(16))
     category: Mapped[str | None] = mapped_column(String(48))
     note: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))

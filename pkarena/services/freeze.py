@@ -96,6 +96,13 @@ def _population(session: Session, end: datetime, status: dict[int, str], bots: s
     return {member_id: org_id for member_id, org_id in members.items() if status.get(member_id) == "active"}
 
 
+def population_at(session: Session, end: datetime) -> dict[int, int]:
+    """Member id → org for every active human member at the instant `end` (the freeze's population rule)."""
+    people = session.execute(select(Member.id, Member.is_bot, Member.status)).all()
+    bots = {member_id for member_id, is_bot, _status in people if is_bot}
+    return _population(session, end, {member_id: status for member_id, _b, status in people}, bots)
+
+
 def month_facts(session: Session, clock: Clock, month: str) -> engine.MonthFacts:
     """Read what `month`'s snapshots are computed from: one GROUP BY over the month's ledger, plus history.
 

@@ -107,7 +107,7 @@ def award(
         entry = LedgerEntry(
             idempotency_key=key, member_id=member_id, org_id=org_id, points=decision.points,
             requested=decision.requested, source=source, source_ref=source_ref, rule_version=ruleset.version,
-            reason=decision.reason, category=category, note=note, actor_id=actor_id, adjusts_month=adjusts_month,
+            reason=decision.reason, outcome=_match_outcome(outcome), category=category, note=note, actor_id=actor_id, adjusts_month=adjusts_month,
             corrects_entry_id=corrects_entry_id, awarded_at=now, day=day, month=month,
         )
         session.add(entry)
@@ -137,6 +137,15 @@ def award(
             # `boards check` / the nightly verify job repair, so a store outage only logs here.
             log.exception("board update failed after committing ledger entry %s", entry.id)
     return AwardResult(entry, created=True)
+
+
+def _match_outcome(outcome: Mapping[str, Any]) -> str | None:
+    """How a PK match ended for the member ('win', 'loss', 'place:N'), kept for contests' PK-wins metric."""
+    if "won" in outcome:
+        return "win" if outcome["won"] else "loss"
+    if "place" in outcome:
+        return f"place:{int(outcome['place'])}"
+    return None
 
 
 # --- 积分制: entries an organizer writes (manual awards and corrections), validated here and only here ----

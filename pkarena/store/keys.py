@@ -37,6 +37,21 @@ def scope_org(org_id: int) -> str:
     return f"org:{int(org_id)}"
 
 
+def contest_side_key(contest_id: int, org_id: int) -> str:
+    """`pk:board:contest:{id}:org:{org_id}`: member → points a contest counts for one participating side."""
+    return _join("board", "contest", int(contest_id), "org", int(org_id))
+
+
+def contest_board_prefix(contest_id: int | None = None) -> str:
+    """Prefix of every contest side board, or of one contest's."""
+    return _join("board", "contest", int(contest_id)) + ":" if contest_id is not None else PREFIX + "board:contest:"
+
+
+def contest_version_key() -> str:
+    """`pk:counter:contests:version`: bumped when a contest is published or changed (award paths reload)."""
+    return counter_key("contests", "version")
+
+
 def period_day(day_key: str) -> str:
     """Board period for a local day `YYYY-MM-DD` (see Clock.day_key)."""
     return f"day:{day_key}"

@@ -9,10 +9,24 @@ from pkarena.extensions import db, login_manager
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint, the user loader, error handlers and template helpers."""
-    from pkarena.web import admin, api, auth, invites, main, member, play, qb, qb_stats, screen, snapshots
+    from pkarena.web import (
+        admin,
+        api,
+        auth,
+        contests,
+        contests_api,
+        invites,
+        main,
+        member,
+        play,
+        qb,
+        qb_stats,
+        screen,
+        snapshots,
+    )
     from pkarena.web.errors import register_error_handlers
 
-    for module in (main, auth, api, invites, admin, qb_stats, member, screen, qb, snapshots, play):
+    for module in (main, auth, api, contests_api, contests, invites, admin, qb_stats, member, screen, qb, snapshots, play):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
     from pkarena.web.labels import register_label_globals
