@@ -34,7 +34,7 @@ from pkarena.clock import FrozenClock  # noqa: E402
 from pkarena.database import make_engine  # noqa: E402
 from pkarena.engine import snapshot as snapshot_engine  # noqa: E402
 from pkarena.migrate import upgrade  # noqa: E402
-from pkarena.services import freeze  # noqa: E402
+from pkarena.services.monthly import freeze  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:55432/pkarena_test"  # as .ci/services.sh starts it
 BENCH_DB = f"pkarena_bench_freeze_{os.getpid()}"

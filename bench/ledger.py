@@ -33,7 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pkarena.clock import FrozenClock  # noqa: E402
 from pkarena.database import make_engine  # noqa: E402
 from pkarena.migrate import upgrade  # noqa: E402
-from pkarena.services import boards, ledger, members, orgs  # noqa: E402
+from pkarena.services import ledger  # noqa: E402
+from pkarena.services.boards import cache as boards
+from pkarena.services.people import members, orgs
 from pkarena.store import open_store  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:55432/pkarena_test"  # as .ci/services.sh starts it

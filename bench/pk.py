@@ -77,7 +77,7 @@ def seed(url: str, players: int) -> list[str]:
     from pkarena.clock import Clock
     from pkarena.config import Config
     from pkarena.extensions import db
-    from pkarena.services import members, orgs
+    from pkarena.services.people import members, orgs
     from question_bank.importer import import_file
 
     app = create_app(Config(DATABASE_URL=url, PKARENA_STORE_URL="memory://", SECRET_KEY="seed"))

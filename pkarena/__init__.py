@@ -47,11 +47,11 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, stor
     app.extensions["pkarena.store"] = store or open_store(config.PKARENA_STORE_URL)
 
     db.init_app(app)
-    from pkarena.services.boards import BoardUpdater, org_path_lookup
+    from pkarena.services.boards.cache import BoardUpdater, org_path_lookup
 
     app.extensions["pkarena.boards"] = BoardUpdater(app.extensions["pkarena.store"],
                                                     org_path_lookup(db.session_factory))
-    from pkarena.services.contest_standings import ContestBoardUpdater
+    from pkarena.services.contests.standings import ContestBoardUpdater
 
     app.extensions["pkarena.boards"].listeners.append(
         ContestBoardUpdater(app.extensions["pkarena.store"], db.session_factory))

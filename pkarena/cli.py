@@ -91,8 +91,8 @@ def demo(host: str, port: int, db_file: str, no_serve: bool) -> None:
     from pkarena.config import Config
     from pkarena.extensions import db
     from pkarena.migrate import upgrade
-    from pkarena.services import boards
-    from pkarena.services import demo as demo_data
+    from pkarena.services.boards import cache as boards
+    from pkarena.services.demo import seed as demo_data
 
     url = f"sqlite:///{Path(db_file).resolve()}"
     config = Config.from_env(DATABASE_URL=url, PKARENA_STORE_URL="memory://", SOCKETIO_MESSAGE_QUEUE=None,
@@ -200,7 +200,8 @@ def boards_group() -> None:
 def boards_rebuild() -> None:
     """Recompute every live board from the ledger and replace it in the store."""
     from pkarena.extensions import db
-    from pkarena.services import boards, contest_standings
+    from pkarena.services.boards import cache as boards
+    from pkarena.services.contests import standings as contest_standings
 
     with db.new_session() as session, _progress_bar("rebuilding boards", "board") as progress:
         count = boards.rebuild(session, _store(), progress)
@@ -215,7 +216,8 @@ def boards_rebuild() -> None:
 def boards_check(month: str | None) -> None:
     """Compare the live boards with the ledger; exit 1 and list the drift if they differ."""
     from pkarena.extensions import db
-    from pkarena.services import boards, contest_standings
+    from pkarena.services.boards import cache as boards
+    from pkarena.services.contests import standings as contest_standings
 
     if month is not None:
         _check_month(month)
@@ -238,7 +240,7 @@ def boards_check(month: str | None) -> None:
 def boards_freeze(month: str) -> None:
     """Freeze a finished month into checksummed snapshots (a second run changes nothing)."""
     from pkarena.extensions import db
-    from pkarena.services import freeze
+    from pkarena.services.monthly import freeze
 
     clock = current_app.extensions["pkarena.clock"]
     with db.new_session() as session, _progress_bar(f"freezing {month}", "scope") as progress:
@@ -254,7 +256,7 @@ def boards_freeze(month: str) -> None:
 
 def _check_month(month: str) -> None:
     from pkarena.extensions import db
-    from pkarena.services import freeze, snapshots
+    from pkarena.services.monthly import freeze, snapshots
 
     with db.new_session() as session:
         try:
@@ -289,8 +291,8 @@ def ledger_group() -> None:
 def ledger_export(month: str, csv_file: str | None, xlsx_file: str | None) -> None:
     """Export a month's rankings (a sheet per scope, with checksums) and ledger to FILE.xlsx and/or CSV."""
     from pkarena.extensions import db
-    from pkarena.services import freeze
-    from pkarena.services import ledger_export as export
+    from pkarena.services.monthly import freeze
+    from pkarena.services.monthly import ledger_export as export
 
     if not xlsx_file and not csv_file:
         raise click.UsageError("give FILE.xlsx, --csv FILE.csv, or both")

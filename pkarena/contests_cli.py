@@ -25,7 +25,7 @@ def list_contests() -> None:
     """Every contest with its window, status today and checksum once frozen."""
     from pkarena.extensions import db
     from pkarena.models import Contest
-    from pkarena.services import contests as service
+    from pkarena.services.contests import manage as service
 
     clock = current_app.extensions["pkarena.clock"]
     with db.new_session() as session:
@@ -39,7 +39,7 @@ def list_contests() -> None:
 def freeze_contest(contest_id: int) -> None:
     """Freeze an ended contest (a second run changes nothing)."""
     from pkarena.extensions import db
-    from pkarena.services import contest_standings as standings
+    from pkarena.services.contests import standings
 
     clock = current_app.extensions["pkarena.clock"]
     with db.new_session() as session:
@@ -58,7 +58,7 @@ def freeze_contest(contest_id: int) -> None:
 def check_contest(contest_id: int) -> None:
     """Verify a frozen contest: its rows hash to the checksum and the ledger still gives them; exit 1 if not."""
     from pkarena.extensions import db
-    from pkarena.services import contest_standings as standings
+    from pkarena.services.contests import standings
 
     clock = current_app.extensions["pkarena.clock"]
     with db.new_session() as session:

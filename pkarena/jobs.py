@@ -69,7 +69,8 @@ def _runner(registered: Job, app: Any) -> Callable[[], None]:
 def verify_boards(app: Any) -> None:
     """Nightly: compare the live boards with the ledger and rebuild them if they drifted."""
     from pkarena.extensions import db
-    from pkarena.services import boards, contest_standings
+    from pkarena.services.boards import cache as boards
+    from pkarena.services.contests import standings as contest_standings
 
     store = app.extensions["pkarena.store"]
     with db.new_session() as session:
@@ -90,7 +91,7 @@ def freeze_months(app: Any) -> list[str]:
     import socket
 
     from pkarena.extensions import db
-    from pkarena.services import freeze
+    from pkarena.services.monthly import freeze
     from pkarena.store import keys
 
     store, clock = app.extensions["pkarena.store"], app.extensions["pkarena.clock"]
@@ -115,7 +116,7 @@ def freeze_months(app: Any) -> list[str]:
 def freeze_contests(app: Any) -> list[int]:
     """Daily (and at start): freeze every contest whose window has ended (catch-up; idempotent)."""
     from pkarena.extensions import db
-    from pkarena.services import contest_standings
+    from pkarena.services.contests import standings as contest_standings
 
     store, clock = app.extensions["pkarena.store"], app.extensions["pkarena.clock"]
     frozen = []
@@ -134,13 +135,13 @@ def freeze_contests(app: Any) -> list[int]:
 def create_series_contests(app: Any) -> list[int]:
     """Daily (and at start): each active series gets its contest for the current month or quarter."""
     from pkarena.extensions import db
-    from pkarena.services import contest_series
+    from pkarena.services.contests import series as contest_series
 
     store, clock = app.extensions["pkarena.store"], app.extensions["pkarena.clock"]
     with db.new_session() as session:
         created = contest_series.create_due(session, clock)
     if created:
-        from pkarena.services import contest_standings
+        from pkarena.services.contests import standings as contest_standings
 
         contest_standings.changed(store)
     return created

@@ -38,7 +38,7 @@ class World:
 
     def org(self, name: str | None = None, parent=None):
         """Create and commit an org."""
-        from pkarena.services import orgs
+        from pkarena.services.people import orgs
 
         self.count += 1
         org = orgs.create_org(self.session, self.clock, name or f"组织{self.count}", parent)
@@ -48,7 +48,7 @@ class World:
     def member(self, org, username: str | None = None, *, role: str = "member", scope=None,
                status: str = "active", is_bot: bool = False, phone: str | None = None):
         """Create and commit a member (organizers default to managing their own org)."""
-        from pkarena.services import members
+        from pkarena.services.people import members
 
         self.count += 1
         member = members.create_member(

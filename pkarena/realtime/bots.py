@@ -15,7 +15,7 @@ from flask import current_app
 from pkarena import runtime
 from pkarena.extensions import socketio
 from pkarena.realtime import driver
-from pkarena.services import bots
+from pkarena.services.play import bots
 
 SWEEP_EVERY_S = 1.0  # a waiting member gets bots at most this long after the queue wait is over
 log = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ from flask import current_app
 from pkarena import runtime
 from pkarena.engine import match as engine
 from pkarena.extensions import socketio
-from pkarena.services import play, play_progress
+from pkarena.services.play import matches as play
+from pkarena.services.play import progress as play_progress
 from pkarena.store import keys
 
 NAMESPACE = "/play"

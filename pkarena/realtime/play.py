@@ -19,7 +19,8 @@ from pkarena import runtime
 from pkarena.authz import AccessDenied
 from pkarena.engine import match as engine
 from pkarena.realtime import driver, event_member, socket_user
-from pkarena.services import matchmaking, play
+from pkarena.services.play import matches as play
+from pkarena.services.play import matchmaking
 
 NAMESPACE = driver.NAMESPACE
 INVALID = "INVALID_PAYLOAD"

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 from pkarena import runtime
 from pkarena.extensions import db, socketio
 from pkarena.models import LedgerEntry
-from pkarena.services import screens
+from pkarena.services.boards import screens
 
 NAMESPACE = screens.NAMESPACE
 PUSH_WINDOW_SECONDS = 1.0

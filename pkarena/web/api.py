@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import board_views
+from pkarena.services.boards import tables as board_views
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from pkarena import runtime
 from pkarena.authz import public, require
 from pkarena.extensions import csrf, limiter
-from pkarena.services import members
+from pkarena.services.people import members
 
 bp = Blueprint("auth", __name__)
 

@@ -8,7 +8,8 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import require
 from pkarena.models import Contest
-from pkarena.services import contest_views, contests
+from pkarena.services.contests import manage as contests
+from pkarena.services.contests import views as contest_views
 
 bp = Blueprint("contests_api", __name__, url_prefix="/api/v1/contests")
 

@@ -19,8 +19,9 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import AccessDenied, can_manage
 from pkarena.models import Invite, JointGroup, LedgerEntry, Member, Org, Pairing, ScreenToken
-from pkarena.services import freeze, screens
 from pkarena.services.background import StoredTasks
+from pkarena.services.boards import screens
+from pkarena.services.monthly import freeze
 from pkarena.web.staging import TOKEN_RE
 from question_bank.models import Category, Question
 

@@ -9,7 +9,7 @@ from flask_login import login_user
 from pkarena import runtime
 from pkarena.authz import public
 from pkarena.extensions import limiter
-from pkarena.services import invites, members
+from pkarena.services.people import invites, members
 
 bp = Blueprint("invites", __name__)
 

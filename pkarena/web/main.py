@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from pkarena import runtime
 from pkarena.authz import public, require
-from pkarena.services import member_points, metrics
+from pkarena.services.boards import metrics
+from pkarena.services.boards import my_points as member_points
 
 bp = Blueprint("main", __name__)
 

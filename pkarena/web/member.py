@@ -9,7 +9,8 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import require
 from pkarena.engine.periods import Period, PeriodError
-from pkarena.services import member_points, metrics
+from pkarena.services.boards import metrics
+from pkarena.services.boards import my_points as member_points
 from pkarena.web.labels import SOURCE_LABELS
 
 bp = Blueprint("member", __name__)

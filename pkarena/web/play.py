@@ -15,7 +15,9 @@ from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import matchmaking, play, play_progress
+from pkarena.services.play import matches as play
+from pkarena.services.play import matchmaking
+from pkarena.services.play import progress as play_progress
 from pkarena.web.labels import PLAY_LABELS
 from pkarena.web.qr import qr_svg
 

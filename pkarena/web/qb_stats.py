@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import item_stats
+from pkarena.services.bank import item_stats
 
 bp = Blueprint("qb_stats", __name__, url_prefix="/qb/stats")
 

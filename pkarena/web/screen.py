@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from pkarena import runtime
 from pkarena.authz import public
-from pkarena.services import screens
+from pkarena.services.boards import screens
 from pkarena.web.qr import qr_svg
 
 bp = Blueprint("screen", __name__)

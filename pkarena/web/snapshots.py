@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import freeze, snapshots
+from pkarena.services.monthly import freeze, snapshots
 
 bp = Blueprint("snapshots", __name__, url_prefix="/api/v1")
 

@@ -8,7 +8,8 @@ from play_helpers import SECRET
 from werkzeug.security import generate_password_hash
 
 from pkarena.realtime import driver
-from pkarena.services import ledger, members
+from pkarena.services import ledger
+from pkarena.services.people import members
 
 
 # --- accounts ---------------------------------------------------------------------------------------

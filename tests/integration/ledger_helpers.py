@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pkarena.clock import Clock
 from pkarena.database import make_engine
 from pkarena.models import LedgerEntry
-from pkarena.services import members, orgs
+from pkarena.services.people import members, orgs
 
 PASSWORD = "correct-horse-9"
 

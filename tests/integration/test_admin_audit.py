@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from factories import ADMIN, HOST_A1, HOST_B1, Person
 
-from pkarena.services import members, orgs
+from pkarena.services.people import members, orgs
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pkarena.services import freeze, ledger, orgs, snapshots
+from pkarena.services import ledger
+from pkarena.services.monthly import freeze, snapshots
+from pkarena.services.people import orgs
 
 
 @pytest.fixture

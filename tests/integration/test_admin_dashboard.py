@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pkarena.engine.periods import Period
 from pkarena.services import ledger
-from pkarena.services import metrics as read_model
+from pkarena.services.boards import metrics as read_model
 
 
 def test_org_month_metrics_count_subtree_members_and_participants(app, session, clock, world):

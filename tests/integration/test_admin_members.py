@@ -7,7 +7,7 @@ from factories import ADMIN, HOST_A, HOST_A1, Person
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, Member
-from pkarena.services import members
+from pkarena.services.people import members
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from factories import HOST_A1, HOST_B1
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, JointGroup, Pairing
-from pkarena.services import orgs
+from pkarena.services.people import orgs
 
 
 @pytest.fixture

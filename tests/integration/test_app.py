@@ -51,7 +51,7 @@ def make_app(clock):
 def seed_member(application, clock, username: str = "m1", status: str = "active"):
     """One company, one branch, one member, committed through the app's session."""
     from pkarena.extensions import db
-    from pkarena.services import members, orgs
+    from pkarena.services.people import members, orgs
 
     with application.app_context():
         session = db.session()

@@ -14,7 +14,8 @@ from werkzeug.security import check_password_hash
 from pkarena.cli import main
 from pkarena.clock import FrozenClock
 from pkarena.models import LedgerEntry, Member
-from pkarena.services import boards, ledger
+from pkarena.services import ledger
+from pkarena.services.boards import cache as boards
 from pkarena.store import keys
 
 DEMO_USERS = {"admin", "host-a", "host-b"} | {f"{p}{i:02d}" for p in "ab" for i in range(1, 21)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pkarena.services import contest_matchmaking as queues
-from pkarena.services import matchmaking
-from pkarena.services.matchmaking import MatchmakingError
+from pkarena.services.contests import matchmaking as queues
+from pkarena.services.play import matchmaking
+from pkarena.services.play.matchmaking import MatchmakingError
 
 A, B = 2, 11  # the two sides (org ids) of contest 7
 

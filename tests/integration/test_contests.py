@@ -9,9 +9,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from pkarena.models import AuditLog, Contest, ContestResultRow
-from pkarena.services import contest_standings as standings
-from pkarena.services import contests, ledger, members, orgs
-from pkarena.services.contests import ContestDraft, ContestError
+from pkarena.services import ledger
+from pkarena.services.contests import manage as contests
+from pkarena.services.contests import standings
+from pkarena.services.contests.manage import ContestDraft, ContestError
+from pkarena.services.people import members, orgs
 
 DEC_1, DEC_31 = date(2026, 12, 1), date(2026, 12, 31)
 IN_DECEMBER = datetime(2026, 12, 3, 4, 0, tzinfo=UTC)  # noon in Shanghai
@@ -275,7 +277,7 @@ def test_organizer_reports_breakdown_participation_reminder_and_export(session, 
 
     from openpyxl import load_workbook
 
-    from pkarena.services import contest_reports as reports
+    from pkarena.services.contests import reports
 
     store = app.extensions["pkarena.store"]
     contest = contests.create(session, clock, sides["host"], draft(sides), schedule=True)
@@ -296,7 +298,7 @@ def test_organizer_reports_breakdown_participation_reminder_and_export(session, 
 
 
 def test_deliberate_loss_signals_list_evidence_without_penalty(session, clock, sides, give, world):
-    from pkarena.services import contest_reports as reports
+    from pkarena.services.contests import reports
     from question_bank.answers import record_answers
 
     contest = contests.create(session, clock, sides["host"], draft(sides), schedule=True)

@@ -9,7 +9,10 @@ from sqlalchemy import func, select
 
 from pkarena.engine import rules
 from pkarena.models import LedgerEntry
-from pkarena.services import boards, demo, demo_history, freeze
+from pkarena.services.boards import cache as boards
+from pkarena.services.demo import history as demo_history
+from pkarena.services.demo import seed as demo
+from pkarena.services.monthly import freeze
 from pkarena.store import keys
 
 USERNAMES = ["a01", "a02", "a03", "b01", "b02"]

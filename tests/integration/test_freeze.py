@@ -10,8 +10,10 @@ from sqlalchemy import func, select, update
 
 from pkarena import jobs
 from pkarena.models import MonthlySnapshot, SnapshotRow
-from pkarena.services import freeze, ledger, members, orgs, snapshots
-from pkarena.services.freeze import FreezeError
+from pkarena.services import ledger
+from pkarena.services.monthly import freeze, snapshots
+from pkarena.services.monthly.freeze import FreezeError
+from pkarena.services.people import members, orgs
 
 OCT = "2026-10"
 EARLY_OCTOBER = datetime(2026, 10, 2, 2, 0, tzinfo=UTC)

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from pkarena.clock import FrozenClock
 from pkarena.models import MonthlySnapshot, SnapshotRow
-from pkarena.services import freeze, ledger
+from pkarena.services import ledger
+from pkarena.services.monthly import freeze
 
 pytestmark = pytest.mark.postgres
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from pkarena.models import Member
-from pkarena.services import freeze, ledger, snapshots
+from pkarena.services import ledger
+from pkarena.services.monthly import freeze, snapshots
 
 OCT = "2026-10"
 EARLY_OCTOBER = datetime(2026, 10, 2, 2, 0, tzinfo=UTC)

@@ -6,7 +6,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pkarena.services import freeze, ledger, metrics, orgs
+from pkarena.services import ledger
+from pkarena.services.boards import metrics
+from pkarena.services.monthly import freeze
+from pkarena.services.people import orgs
 
 
 @pytest.fixture

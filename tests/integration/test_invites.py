@@ -10,7 +10,7 @@ from factories import HOST_A1
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, Invite, Member
-from pkarena.services import invites
+from pkarena.services.people import invites
 
 REGISTRATION = {"display_name": "朱镕", "username": "zhurong", "phone": "13700000001", "password": "join-us-2026",
                 "confirm": "join-us-2026"}

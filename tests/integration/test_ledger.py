@@ -8,8 +8,9 @@ import pytest
 from ledger_fixtures import ALL_MONTH, LOCAL_MIDNIGHT, NOV, TODAY, ledger_rows, ledger_tree, member_board
 
 from pkarena.models import LedgerEntry, Org
-from pkarena.services import ledger, members
+from pkarena.services import ledger
 from pkarena.services.ledger import LedgerError
+from pkarena.services.people import members
 from pkarena.store import keys
 
 

@@ -17,7 +17,9 @@ from ledger_fixtures import (
 )
 
 from pkarena.models import LedgerEntry
-from pkarena.services import boards, ledger, metrics
+from pkarena.services import ledger
+from pkarena.services.boards import cache as boards
+from pkarena.services.boards import metrics
 from pkarena.store import keys
 
 

@@ -7,8 +7,10 @@ from ledger_fixtures import ALL_MONTH, DECEMBER, NOV, TODAY, ledger_rows, ledger
 from sqlalchemy import func, select
 
 from pkarena.models import AuditLog, LedgerEntry
-from pkarena.services import boards, ledger, members
+from pkarena.services import ledger
+from pkarena.services.boards import cache as boards
 from pkarena.services.ledger import LedgerError
+from pkarena.services.people import members
 from pkarena.store import keys
 
 

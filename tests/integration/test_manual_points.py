@@ -7,7 +7,8 @@ from factories import HOST_A, Person
 from sqlalchemy import select
 
 from pkarena.models import AuditLog, LedgerEntry
-from pkarena.services import boards, ledger
+from pkarena.services import ledger
+from pkarena.services.boards import cache as boards
 from pkarena.store import keys
 
 

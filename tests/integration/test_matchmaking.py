@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from pkarena.services import matchmaking as mm
+from pkarena.services.play import matchmaking as mm
 from pkarena.store import keys
 
 T0 = 5_000_000

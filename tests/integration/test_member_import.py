@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from pkarena.models import AuditLog, Member
-from pkarena.services import member_import, member_import_job, members
+from pkarena.services.people import member_import, member_import_job, members
 
 HEADERS = ["姓名", "用户名", "手机号", "组织", "初始密码"]
 

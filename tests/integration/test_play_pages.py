@@ -8,7 +8,8 @@ from factories import World
 from pkarena import runtime
 from pkarena.extensions import socketio
 from pkarena.realtime import driver
-from pkarena.services import ledger, play
+from pkarena.services import ledger
+from pkarena.services.play import matches as play
 from question_bank.answers import record_answer
 
 NS = "/play"

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from pkarena.engine import match as engine
 from pkarena.models import LedgerEntry
-from pkarena.services import ledger, play, settlement
+from pkarena.services import ledger
+from pkarena.services.play import matches as play
+from pkarena.services.play import settlement
 from pkarena.store import keys
 from question_bank.models import AnswerLog
 

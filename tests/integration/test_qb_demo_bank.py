@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from pkarena.services.demo_bank import load_demo_bank
+from pkarena.services.demo.bank import load_demo_bank
 from question_bank.demo import DEMO_BANK
 from question_bank.demo.build_demo_bank import build
 from question_bank.demo.questions import QUESTIONS

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from test_qb_import_errors import good_rows, q, xlsx
 
 from pkarena.models import AuditLog
-from pkarena.services import qb_admin, qb_import
+from pkarena.services.bank import admin as qb_admin
+from pkarena.services.bank import imports as qb_import
 from question_bank.answers import record_answer
 from question_bank.importer import import_file
 from question_bank.models import AnswerLog, Category, Question, QuestionVersion

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from pkarena.services import item_stats
+from pkarena.services.bank import item_stats
 from question_bank.answers import record_answer
 from question_bank.models import Category, Question, QuestionVersion
 

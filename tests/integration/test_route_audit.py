@@ -203,7 +203,7 @@ def test_members_cannot_use_organizer_or_admin_routes(app, fx):
 
 
 def test_a_member_deactivated_after_login_is_refused(app, fx, session, clock):
-    from pkarena.services import members
+    from pkarena.services.people import members
 
     client = fx.client_for(fx.member)
     assert client.get("/api/v1/me").status_code == 200

@@ -14,7 +14,10 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from pkarena.services import freeze, ledger, ledger_export, metrics, orgs, screens, snapshots
+from pkarena.services import ledger
+from pkarena.services.boards import metrics, screens
+from pkarena.services.monthly import freeze, ledger_export, snapshots
+from pkarena.services.people import orgs
 
 OCTOBER = datetime(2026, 10, 10, 2, 0, tzinfo=UTC)
 # Branch → points of each of its members. Every branch has 人均 3.00 exactly (so also at 2 and 4 places).

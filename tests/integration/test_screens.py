@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from pkarena.extensions import socketio
 from pkarena.models import AuditLog, ScreenToken
-from pkarena.services import ledger, orgs, screens
+from pkarena.services import ledger
+from pkarena.services.boards import screens
+from pkarena.services.people import orgs
 
 
 class Windows:
@@ -175,7 +177,7 @@ def test_pairing_screen_payload_pits_the_two_sides_against_each_other(app, sessi
 
 
 def test_screens_show_the_last_frozen_month_with_its_shortened_checksum(app, session, clock, paired, windows):
-    from pkarena.services import freeze, snapshots
+    from pkarena.services.monthly import freeze, snapshots
 
     p = paired["people"]
     row, _token = new_screen(session, clock, paired["host"], "pairing", paired["pairing"].id)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pkarena.models import AuditLog, JointGroup, JointGroupOrg, Member, Pairing
-from pkarena.services import invites, members, orgs
+from pkarena.services.people import invites, members, orgs
 
 
 @pytest.fixture

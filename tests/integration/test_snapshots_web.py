@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from pkarena.models import LedgerEntry, MonthlySnapshot, SnapshotRow
-from pkarena.services import freeze, ledger
+from pkarena.services import ledger
+from pkarena.services.monthly import freeze
 
 OCT = "2026-10"
 EARLY_OCTOBER = datetime(2026, 10, 2, 2, 0, tzinfo=UTC)

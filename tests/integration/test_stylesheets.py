@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pkarena.services import screens
+from pkarena.services.boards import screens
 
 LAYOUT_SHEETS = {"phone.css", "desktop.css", "screen.css"}
 # Pages are the same on every backend: one pair is enough.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.security import check_password_hash
 
-from pkarena.services import members
+from pkarena.services.people import members
 
 
 def test_each_password_gets_its_own_salted_scrypt_hash_in_order() -> None:

@@ -7,7 +7,7 @@ import json
 from test_match_engine import T0, new_match
 
 from pkarena.engine import match as m
-from pkarena.services.settlement import from_pending, needs_settling, to_pending
+from pkarena.services.play.settlement import from_pending, needs_settling, to_pending
 
 
 def test_closed_questions_and_the_end_round_trip_through_json() -> None:

@@ -34,7 +34,7 @@ NOT_SOURCES = {"duel"}
 # Files that may spell many sources: the registry, the rule table, the engine classes, the lobby's cards
 # and the demo's simulated history (which plays the existing modes; a new source need not appear there).
 TABLES = {"pkarena/engine/sources.py", "pkarena/engine/rules.py", "pkarena/engine/modes.py",
-          "templates/play/lobby.html", "pkarena/services/demo_history.py"}
+          "templates/play/lobby.html", "pkarena/services/demo/history.py"}
 
 
 def spelled_sources() -> dict[str, set[str]]:

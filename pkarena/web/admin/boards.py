@@ -9,7 +9,8 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import managed_path, require
 from pkarena.models import Org
-from pkarena.services import board_views, orgs
+from pkarena.services.boards import tables as board_views
+from pkarena.services.people import orgs
 from pkarena.web.admin import bp
 from pkarena.web.admin.helpers import org_choices, scoped_orgs
 from pkarena.web.guards import joint_group_or_404, org_or_404, pairing_or_404

@@ -8,7 +8,8 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import managed_path, require
 from pkarena.engine.periods import Period
-from pkarena.services import metrics, orgs
+from pkarena.services.boards import metrics
+from pkarena.services.people import orgs
 from pkarena.web.admin import bp
 
 

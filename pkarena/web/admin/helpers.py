@@ -19,7 +19,9 @@ from flask_wtf import FlaskForm
 from pkarena import runtime
 from pkarena.authz import AccessDenied, managed_path
 from pkarena.models import Member, Org
-from pkarena.services import invites, ledger, members, orgs, qb_admin
+from pkarena.services import ledger
+from pkarena.services.bank import admin as qb_admin
+from pkarena.services.people import invites, members, orgs
 from pkarena.web.admin import bp
 
 T = TypeVar("T")

@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import member_import, member_import_job
+from pkarena.services.people import member_import, member_import_job
 from pkarena.web.admin import bp
 from pkarena.web.admin_forms import ActionForm, MemberImportForm
 from pkarena.web.guards import task_progress_or_404

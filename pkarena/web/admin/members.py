@@ -9,7 +9,7 @@ from flask_login import current_user
 from pkarena import runtime
 from pkarena.authz import managed_path, require
 from pkarena.models import Member, Org
-from pkarena.services import members, orgs
+from pkarena.services.people import members, orgs
 from pkarena.web.admin import bp
 from pkarena.web.admin.helpers import (
     ROLE_LABELS,

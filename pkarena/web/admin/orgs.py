@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import managed_path, require
-from pkarena.services import orgs
+from pkarena.services.people import orgs
 from pkarena.web.admin import bp
 from pkarena.web.admin.helpers import flash_errors, flash_result, org_choices, scoped_orgs
 from pkarena.web.admin_forms import OrgCreateForm, OrgRenameForm

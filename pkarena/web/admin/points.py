@@ -15,8 +15,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from pkarena import runtime
 from pkarena.authz import managed_path, require
-from pkarena.services import ledger, manual_points, members
+from pkarena.services import ledger, manual_points
 from pkarena.services.ledger import MAX_MANUAL_POINTS
+from pkarena.services.people import members
 from pkarena.web.admin import bp
 from pkarena.web.admin.helpers import flash_errors, org_choices, scoped_orgs
 from pkarena.web.admin.members import PER_PAGE

@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, Length
 
 from pkarena import runtime
 from pkarena.authz import AccessDenied, managed_path, require
-from pkarena.services import orgs, screens
+from pkarena.services.boards import screens
+from pkarena.services.people import orgs
 from pkarena.web.admin import bp
 from pkarena.web.admin.helpers import flash_errors, org_choices, scoped_orgs
 from pkarena.web.guards import screen_or_404

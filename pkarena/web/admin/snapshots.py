@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import managed_path, require
-from pkarena.services import freeze, ledger_export, snapshots
+from pkarena.services.monthly import freeze, ledger_export, snapshots
 from pkarena.web.admin import bp
 from pkarena.web.guards import month_or_404
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import qb_admin
+from pkarena.services.bank import admin as qb_admin
 from pkarena.web.admin.helpers import flash_errors, flash_result
 from pkarena.web.guards import category_or_404
 from pkarena.web.qb import bp

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import qb_import
+from pkarena.services.bank import imports as qb_import
 from pkarena.web.admin_forms import ActionForm
 from pkarena.web.guards import task_progress_or_404
 from pkarena.web.qb import bp

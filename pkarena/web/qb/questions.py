@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import require
-from pkarena.services import qb_admin
+from pkarena.services.bank import admin as qb_admin
 from pkarena.web.admin.helpers import flash_result
 from pkarena.web.admin_forms import ActionForm
 from pkarena.web.guards import question_or_404

@@ -21,7 +21,7 @@ from pkarena.engine.bots import due as due_bot_moves
 from pkarena.engine.bots import next_move_at as next_bot_move_at
 from pkarena.engine.modes import MODES, Mode
 from pkarena.services import ledger
-from pkarena.services.settlement import Award, from_pending, needs_settling, settle, to_pending
+from pkarena.services.play.settlement import Award, from_pending, needs_settling, settle, to_pending
 from pkarena.store import keys
 from pkarena.store.base import Store
 from question_bank.models import AnswerLog, Category, Question, QuestionVersion

@@ -15,9 +15,14 @@ from typing import Any
 
 from flask import Flask
 
-from pkarena.services import members
 from pkarena.services.background import StoredTasks
-from pkarena.services.member_import import ImportPlan, PlannedMember, create_members, hash_initial_passwords
+from pkarena.services.people import members
+from pkarena.services.people.member_import import (
+    ImportPlan,
+    PlannedMember,
+    create_members,
+    hash_initial_passwords,
+)
 from pkarena.store import keys
 from pkarena.store.base import Store
 

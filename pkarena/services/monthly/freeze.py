@@ -39,7 +39,7 @@ from pkarena.models import (
     Pairing,
     SnapshotRow,
 )
-from pkarena.services import snapshots
+from pkarena.services.monthly import snapshots
 
 Progress = Callable[[int, int], None]
 

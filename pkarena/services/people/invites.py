@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
 from pkarena.models import Invite, Member, Org
-from pkarena.services import audit, members
+from pkarena.services import audit
+from pkarena.services.people import members
 from pkarena.services.transaction import use_case
 
 VALID, EXPIRED, REVOKED = "valid", "expired", "revoked"

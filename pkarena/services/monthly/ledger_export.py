@@ -16,7 +16,7 @@ from pkarena.clock import Clock
 from pkarena.engine import sources
 from pkarena.engine.snapshot import SCOPE_ORDER
 from pkarena.models import LedgerEntry, Member, Org
-from pkarena.services import freeze, snapshots
+from pkarena.services.monthly import freeze, snapshots
 
 LEDGER_SHEET = "台账"
 SCOPE_LABELS = {"members_all": "成员总榜", "members_org": "成员榜", "orgs": "组织排名", "pairing": "结对",

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock, FrozenClock
 from pkarena.models import Member, Org
-from pkarena.services import demo_history, ledger, members, orgs
-from pkarena.services.demo_bank import load_demo_bank
+from pkarena.services import ledger
+from pkarena.services.demo import history as demo_history
+from pkarena.services.demo.bank import load_demo_bank
+from pkarena.services.people import members, orgs
 
 DEMO_PASSWORD = "pkarena-demo"
 

@@ -8,8 +8,9 @@ from pkarena.clock import Clock
 from pkarena.engine import bots as bot_rules
 from pkarena.engine import match as engine
 from pkarena.engine.modes import MODES
-from pkarena.services import matchmaking, play
-from pkarena.services.demo import ensure_bots
+from pkarena.services.demo.seed import ensure_bots
+from pkarena.services.play import matches as play
+from pkarena.services.play import matchmaking
 from pkarena.store.base import Store
 
 

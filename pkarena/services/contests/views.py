@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from pkarena.clock import Clock
 from pkarena.engine import contests as rules
 from pkarena.models import Contest, Member
-from pkarena.services import contest_series, contest_standings
-from pkarena.services.contests import status_of
+from pkarena.services.contests import series as contest_series
+from pkarena.services.contests import standings as contest_standings
+from pkarena.services.contests.manage import status_of
 from pkarena.store.base import Store
 
 

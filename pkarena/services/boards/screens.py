@@ -14,7 +14,9 @@ from pkarena.engine.periods import Period
 from pkarena.engine.ranking import shared_ranks
 from pkarena.extensions import socketio
 from pkarena.models import JointGroup, JointGroupOrg, LedgerEntry, Member, Org, Pairing, ScreenToken
-from pkarena.services import audit, metrics, snapshots
+from pkarena.services import audit
+from pkarena.services.boards import metrics
+from pkarena.services.monthly import snapshots
 from pkarena.store import keys
 from pkarena.store.base import Store
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from pkarena.clock import Clock, FrozenClock
 from pkarena.engine.rules import MANUAL_CATEGORIES
 from pkarena.models import LedgerEntry, Member
-from pkarena.services import freeze, ledger
+from pkarena.services import ledger
+from pkarena.services.monthly import freeze
 
 DAYS = 42
 SEED = 20261125

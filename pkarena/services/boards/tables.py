@@ -15,7 +15,8 @@ from pkarena.clock import Clock
 from pkarena.engine.periods import Period, PeriodError
 from pkarena.engine.ranking import ORG_SORTS, OrgFigures, rank_orgs
 from pkarena.models import JointGroup, Member, Org, Pairing
-from pkarena.services import metrics, snapshots
+from pkarena.services.boards import metrics
+from pkarena.services.monthly import snapshots
 from pkarena.store import keys
 from pkarena.store.base import Store
 

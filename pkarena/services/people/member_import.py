@@ -18,7 +18,8 @@ from pkarena.authz import managed_path
 from pkarena.clock import Clock
 from pkarena.database import begin_write
 from pkarena.models import Member, Org
-from pkarena.services import audit, members
+from pkarena.services import audit
+from pkarena.services.people import members
 from pkarena.services.transaction import use_case
 from question_bank.tabular import (
     HEADER_DUPLICATE,

@@ -22,7 +22,7 @@ from pkarena.clock import Clock
 from pkarena.database import begin_write
 from pkarena.engine import contests as rules
 from pkarena.models import Contest, ContestResultRow, LedgerEntry, Member, Org
-from pkarena.services import freeze as monthly
+from pkarena.services.monthly import freeze as monthly
 from pkarena.store import keys
 from pkarena.store.base import Store
 

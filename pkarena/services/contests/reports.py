@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from pkarena.clock import Clock
 from pkarena.engine import contests as rules
 from pkarena.models import Contest, LedgerEntry, Member, Org
-from pkarena.services import contest_standings
-from pkarena.services.contest_views import detail
+from pkarena.services.contests import standings as contest_standings
+from pkarena.services.contests.views import detail
 from pkarena.store.base import Store
 from question_bank.models import AnswerLog
 

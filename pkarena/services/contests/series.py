@@ -11,7 +11,13 @@ from pkarena.clock import Clock
 from pkarena.engine import contests as rules
 from pkarena.models import Contest, ContestSeries, Member
 from pkarena.services import audit
-from pkarena.services.contests import ContestDraft, ContestError, checked_orgs, commit_or_conflict, create
+from pkarena.services.contests.manage import (
+    ContestDraft,
+    ContestError,
+    checked_orgs,
+    commit_or_conflict,
+    create,
+)
 
 
 def period_label(cadence: str, start: date) -> str:

@@ -13,8 +13,8 @@ import secrets
 
 from pkarena.engine import contests as rules
 from pkarena.engine.modes import MODES
-from pkarena.services import matchmaking
-from pkarena.services.matchmaking import Joined, MatchmakingError
+from pkarena.services.play import matchmaking
+from pkarena.services.play.matchmaking import Joined, MatchmakingError
 from pkarena.store import keys
 from pkarena.store.base import Store
 

@@ -1,0 +1,1 @@
+"""The question bank as PK Arena uses it: admin pages, imports, item statistics."""

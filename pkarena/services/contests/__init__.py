@@ -1,0 +1,1 @@
+"""Contests between organizations: managing them, standings, views, reports, series, queues."""

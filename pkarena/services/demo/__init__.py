@@ -1,0 +1,1 @@
+"""The demo world: orgs and people, the question bank, simulated history."""

@@ -1,0 +1,1 @@
+"""The monthly freeze: immutable checksummed snapshots, their reading, and the ledger exports."""

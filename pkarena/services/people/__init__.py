@@ -1,0 +1,1 @@
+"""People: the org tree, pairings and joint groups, members, invites, member imports."""

@@ -1,0 +1,1 @@
+"""Play: matches, settlement into the ledger, matchmaking queues, daily progress, demo bots."""
