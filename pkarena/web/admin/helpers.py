@@ -82,6 +82,7 @@ NAV = [
     ("admin.invite_list", _l("邀请链接"), "admin.invite_"),
     ("admin.pairing_list", _l("结对共建"), "admin.pairing_"),
     ("admin.joint_group_list", _l("联合组"), "admin.joint_group_"),
+    ("admin.contest_list", _l("竞赛"), "admin.contest"),
     ("admin.points_page", _l("积分制"), "admin.points_"),
     ("admin.board_page", _l("排行榜"), "admin.board_"),
     ("admin.snapshot_list", _l("月度快照"), "admin.snapshot_"),
