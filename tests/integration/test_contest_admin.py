@@ -6,15 +6,17 @@ from datetime import date
 from io import BytesIO
 
 import pytest
+import test_contests
 from admin_helpers import fast_password_hashes  # noqa: F401  (autouse fixture)
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from test_contests import AFTER_DECEMBER, IN_DECEMBER, draft
-from test_contests import give as give_fixture  # noqa: F401  (pytest registers it as `give`)
-from test_contests import sides as sides_fixture  # noqa: F401  (pytest registers it as `sides`)
 
 from pkarena.models import AuditLog, Contest, ContestSeries
 from pkarena.services import contest_standings, contests, freeze
+
+# The contest fixtures of test_contests.py: two paired branches of two companies, and awards through the ledger.
+sides, give = test_contests.sides, test_contests.give
 
 
 def form(sides, **changes) -> dict:
