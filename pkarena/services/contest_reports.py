@@ -197,13 +197,19 @@ def organizer_view(session: Session, store: Store, clock: Clock, contest: Contes
     parts = breakdown(session, contest) if played else None
     series = contest.series
     return {**view, "breakdown": parts,
-            "days_chart": {"days": [d[5:] for d in parts["days"]], "names": [link.org.name for link in contest.orgs],
-                           "series": [parts["by_day"][link.org_id] for link in contest.orgs]} if parts else None,
+            "days_chart": _days_chart(parts, contest, clock.day_key()) if parts else None,
             "participation": {period: participation(session, clock, contest, period) for period in ("today", "week")}
             if view["status"] in ("running", "ended") else None,
             "signals": signals(session, contest) if played else [],
             "series": {"id": series.id, "name": series.name, "cadence": series.cadence, "active": series.active}
             if series is not None else None}
+
+
+def _days_chart(parts: dict, contest: Contest, today: str) -> dict:
+    # Days still ahead are gaps in the line, not zeros.
+    return {"days": [d[5:] for d in parts["days"]], "names": [link.org.name for link in contest.orgs],
+            "series": [[points if day <= today else None for day, points in zip(parts["days"], parts["by_day"][link.org_id],
+                                                                                strict=True)] for link in contest.orgs]}
 
 
 # --- bulletins (通报) ----------------------------------------------------------------------------------------

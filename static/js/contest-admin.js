@@ -73,7 +73,7 @@ if (holder && source && window.echarts) {
     xAxis: { type: "category", data: data.days },
     yAxis: { type: "value", name: data.label },
     color: ["#c8102e", "#3d6fb6", "#f5b400", "#138a36", "#7c3aed", "#6b7280"],
-    series: data.series.map((values, index) => ({ name: data.names[index], type: "line", data: values, smooth: true })),
+    series: data.series.map((values, index) => ({ name: data.names[index], type: "line", data: values })),
   });
   window.addEventListener("resize", () => chart.resize());
   holder.dataset.drawn = "true";
