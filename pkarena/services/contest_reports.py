@@ -288,7 +288,7 @@ def month_bulletin(session: Session, clock: Clock, kind: str, scope: Pairing | J
     orgs = {org.id: org for org in session.execute(select(Org).where(Org.id.in_(side_ids))).scalars()}
     result = {"name": scope.name, "scope_id": scope.id, "period": contest_series.period_label("monthly", first), "month": month,
               "standings": rows, "winner": winner, "checksum": view.checksum, "frozen": True,
-              "issued_on": clock.local(view.created_at).date(), "issuer": _issuer(orgs[side_ids[0]]) if side_ids else scope.name,
+              "issued_on": clock.local(view.created_at).date(), "issuer": scope.name if isinstance(scope, JointGroup) else _issuer(scope.org_a),
               "window": {"starts_on": first.isoformat(), "ends_on": last.isoformat()},
               "participants": [{"org_id": i, "name": orgs[i].name} for i in side_ids if i in orgs],
               "total_points": sum(r["total"] for r in rows), "total_members": sum(r["members"] or 0 for r in rows),
