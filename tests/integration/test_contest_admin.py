@@ -176,6 +176,7 @@ def test_a_pairings_frozen_month_has_a_bulletin(client, session, clock, sides, g
     page = client.get(url).get_data(as_text=True)
     assert "关于2026年12月华瑞×星联积分评比结果的通报" in page and "流动红旗" in page
     assert "信息支部以人均积分第一名" in page
+    assert url in client.get("/admin/contests").get_data(as_text=True)  # linked from the contests page
     assert client.get(f"/admin/bulletins/pairing/{sides['pairing'].id}/2026-10").status_code == 404
     assert client.get("/admin/bulletins/pairing/9999/2026-12").status_code == 404
 

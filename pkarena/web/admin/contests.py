@@ -20,6 +20,7 @@ from pkarena.services import (
     contests,
     freeze,
     orgs,
+    snapshots,
 )
 from pkarena.services.contests import ContestError
 from pkarena.web.admin import bp
@@ -82,9 +83,11 @@ def contest_list():
     form = contest_form()
     form.set_defaults(today, contest_reports.month_end(today))
     series = list(dict.fromkeys(c.series for c in found if c.series is not None and c.series.active))
+    prefix = managed_path(current_user)
     return render_template("admin/contests.html", contests=[contest_views.summary(c, clock) for c in found],
-                           manageable={c.id for c in found if contests.can_manage(current_user, c)},
-                           series=series, form=form, action_form=ActionForm())
+                           series=series, form=form, action_form=ActionForm(),
+                           months=snapshots.frozen_months(session)[:3], pairings=orgs.pairings_for(session, prefix),
+                           groups=orgs.joint_groups_for(session, prefix))
 
 
 @bp.route("/contests", methods=["POST"])
