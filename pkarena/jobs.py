@@ -138,10 +138,12 @@ def create_series_contests(app: Any) -> list[int]:
     from pkarena.services.contests import series as contest_series
 
     store, clock = app.extensions["pkarena.store"], app.extensions["pkarena.clock"]
+    from pkarena.models import Contest
+    from pkarena.services.contests import standings as contest_standings
+
     with db.new_session() as session:
         created = contest_series.create_due(session, clock)
-    if created:
-        from pkarena.services.contests import standings as contest_standings
-
-        contest_standings.changed(store)
+        # A period's contest may be created mid-period (the worker was down): its boards start from the ledger.
+        for contest_id in created:
+            contest_standings.rebuild_one(session, store, session.get(Contest, contest_id))
     return created

@@ -10,6 +10,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from pkarena.web.admin import (  # noqa: E402,F401
     audit,
     boards,
+    contests,
     dashboard,
     helpers,
     invites,

@@ -21,12 +21,14 @@ from pkarena.authz import AccessDenied, managed_path
 from pkarena.models import Member, Org
 from pkarena.services import ledger
 from pkarena.services.bank import admin as qb_admin
+from pkarena.services.contests import manage as contests
 from pkarena.services.people import invites, members, orgs
 from pkarena.web.admin import bp
 
 T = TypeVar("T")
 # The refusals of the services these pages call: each carries a Chinese message for the user.
-SERVICE_ERRORS = (orgs.OrgError, members.MemberError, invites.InviteError, ledger.LedgerError, qb_admin.QbError)
+SERVICE_ERRORS = (orgs.OrgError, members.MemberError, invites.InviteError, ledger.LedgerError, qb_admin.QbError,
+                  contests.ContestError)
 
 
 def flash_result(use_case: Callable[[], T], success: str | Callable[[T], str]) -> T | None:
@@ -87,6 +89,7 @@ NAV = [
     ("admin.invite_list", _l("邀请链接"), "admin.invite_"),
     ("admin.pairing_list", _l("结对共建"), "admin.pairing_"),
     ("admin.joint_group_list", _l("联合组"), "admin.joint_group_"),
+    ("admin.contest_list", _l("竞赛"), "admin.contest"),
     ("admin.points_page", _l("积分制"), "admin.points_"),
     ("admin.board_page", _l("排行榜"), "admin.board_"),
     ("admin.snapshot_list", _l("月度快照"), "admin.snapshot_"),
