@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pkarena.engine import sources
+from pkarena.engine.ranking import share
 
 METRICS = ("per_member", "total", "participation", "pk_wins")
 # "earliest": the participant that reached its final score first (its last counted entry is older).
@@ -157,12 +158,12 @@ class OrgStanding:
     @property
     def per_member(self) -> float:
         """人均: total ÷ members (0 for an org without members)."""
-        return self.total / self.members if self.members else 0.0
+        return share(self.total, self.members)
 
     @property
     def participation(self) -> float:
         """参与率: members with points in the contest ÷ members."""
-        return self.participants / self.members if self.members else 0.0
+        return share(self.participants, self.members)
 
     def value(self, key: str) -> float:
         """The figure a metric or tie-break key compares."""

@@ -62,6 +62,11 @@ def ranked_by_score(scores: Mapping[K, float], text_order: Mapping[K, int]) -> t
     return keys, ranks
 
 
+def share(part: float, whole: int) -> float:
+    """part ÷ whole, 0 for an empty whole: 人均 (points ÷ members) and 参与率 (participants ÷ members)."""
+    return part / whole if whole else 0.0
+
+
 ORG_SORTS = ("per_member", "total", "participation")
 ORG_ORDER = ("per_member", "participation", "total")
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
 from pkarena.engine.periods import FrozenRow, Period, sum_months
-from pkarena.engine.ranking import OrgFigures, rank_of, rank_orgs
+from pkarena.engine.ranking import OrgFigures, rank_of, rank_orgs, share
 from pkarena.models import JointGroup, JointGroupOrg, Member, MonthlySnapshot, Org, Pairing, SnapshotRow
 from pkarena.services import ledger
 from pkarena.store import keys
@@ -67,12 +67,12 @@ class OrgMetrics:
     @property
     def per_member(self) -> float:
         """人均: total points ÷ members (0 for an empty org)."""
-        return self.total / self.members if self.members else 0.0
+        return share(self.total, self.members)
 
     @property
     def participation(self) -> float:
         """参与率: members with ≥ 1 point in the period ÷ members."""
-        return self.participants / self.members if self.members else 0.0
+        return share(self.participants, self.members)
 
     @property
     def figures(self) -> OrgFigures:
