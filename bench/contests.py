@@ -126,7 +126,7 @@ def seed(url: str, members: int, entries: int) -> dict[str, float]:
                    {OUTCOME_OF}, t.at, to_char(t.at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'),
                    to_char(t.at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')
             FROM generate_series(1::bigint, :entries) g
-            JOIN member m ON m.id = 1 + (g * 7919) % :n
+            JOIN member m ON m.id = 1 + (g * 7919 + g / 20) % :n  -- g / 20: no member tied to one source
             CROSS JOIN LATERAL (SELECT CAST(:start AS timestamptz) + ((g * 104729) % :seconds) * interval '1 second'
                                 AS at) t
         """), {"entries": entries, "n": members, "start": SPAN_START, "seconds": SPAN_SECONDS})
