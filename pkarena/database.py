@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 # Execution option: this transaction will write, so SQLite should take its write lock at BEGIN.
@@ -81,3 +81,23 @@ class Database:
             yield session
         finally:
             session.close()
+
+
+def fetch_tuples(connection: Connection, query: Select) -> list[tuple]:
+    """Every row of `query` as a plain tuple (large reads: freezes, contest standings).
+
+    On PostgreSQL the rows come straight from the driver's cursor, without building a SQLAlchemy Row for
+    each (a third of a 100,000-row read's CPU).
+    """
+    if connection.dialect.name != "postgresql":
+        return [tuple(row) for row in connection.execute(query)]
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()
+
+
+def fetch_all_tuples(bind: Engine, query: Select) -> list[tuple]:
+    """`fetch_tuples` on a connection of its own (committed data; runs beside the caller's session)."""
+    with bind.connect() as connection:
+        return fetch_tuples(connection, query)

@@ -19,12 +19,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Select, func, insert, or_, select
+from sqlalchemy import Engine, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
-from pkarena.database import begin_write
+from pkarena.database import begin_write, fetch_all_tuples, fetch_tuples
 from pkarena.engine import snapshot as engine
 from pkarena.engine.periods import Period, PeriodError
 from pkarena.models import (
@@ -80,7 +80,7 @@ def parse_month(month: str) -> str:
 
 def _population(session: Session, end: datetime, status: dict[int, str], bots: set[int]) -> dict[int, int]:
     # Core, not session.execute: plain rows without the ORM's per-row loading (100,000 members).
-    members = {member_id: org_id for member_id, org_id in _tuples(session.connection(),
+    members = {member_id: org_id for member_id, org_id in fetch_tuples(session.connection(),
         select(Membership.member_id, Membership.org_id)
         .where(Membership.started_at < end, or_(Membership.ended_at.is_(None), Membership.ended_at >= end))
     ) if member_id not in bots}
@@ -119,7 +119,7 @@ def month_facts(session: Session, clock: Clock, month: str) -> engine.MonthFacts
         # On PostgreSQL the aggregation, most of a large freeze's read, runs on a connection of its own
         # while this one reads orgs, members and history. Under READ COMMITTED each statement sees its
         # own snapshot anyway, so two connections are no less consistent than one.
-        summing = (aside.submit(_fetch_all, bind, ledger_sums)
+        summing = (aside.submit(fetch_all_tuples, bind, ledger_sums)
                    if isinstance(bind, Engine) and bind.dialect.name == "postgresql" else None)
         orgs = {
             org_id: engine.OrgFact(org_id, name, kind, parent_id,
@@ -127,7 +127,7 @@ def month_facts(session: Session, clock: Clock, month: str) -> engine.MonthFacts
             for org_id, name, kind, parent_id, path in session.execute(
                 select(Org.id, Org.name, Org.kind, Org.parent_id, Org.path).where(Org.created_at < end))
         }
-        people = _tuples(session.connection(), select(Member.id, Member.display_name, Member.is_bot, Member.status))
+        people = fetch_tuples(session.connection(), select(Member.id, Member.display_name, Member.is_bot, Member.status))
         bots = {member_id for member_id, _name, is_bot, _status in people if is_bot}
         population = _population(session, end, {member_id: status for member_id, _n, _b, status in people}, bots)
         names = {member_id: name for member_id, name, _is_bot, _status in people}
@@ -136,25 +136,9 @@ def month_facts(session: Session, clock: Clock, month: str) -> engine.MonthFacts
                 Pairing.starts_on <= last_day, or_(Pairing.ends_on.is_(None), Pairing.ends_on >= first_day),
                 Pairing.created_at < end))]
         joint_groups = _joint_groups(session, end)
-        rows = summing.result() if summing else _tuples(session.connection(), ledger_sums)
+        rows = summing.result() if summing else fetch_tuples(session.connection(), ledger_sums)
     sums = [(m, o, int(p)) for m, o, p in rows if m not in bots]
     return engine.MonthFacts(month, orgs, names, population, sums, pairings, joint_groups)
-
-
-def _fetch_all(bind: Engine, query: Select) -> list[tuple]:
-    with bind.connect() as connection:
-        return _tuples(connection, query)
-
-
-def _tuples(connection: Connection, query: Select) -> list[tuple]:
-    # A freeze reads 100,000s of rows of plain ints and strings: on PostgreSQL they come straight from
-    # the driver's cursor, without building a SQLAlchemy Row for each (a third of the read's CPU).
-    if connection.dialect.name != "postgresql":
-        return [tuple(row) for row in connection.execute(query)]
-    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    with connection.connection.driver_connection.cursor() as cursor:
-        cursor.execute(str(compiled), compiled.params)
-        return cursor.fetchall()
 
 
 def _joint_groups(session: Session, end: datetime) -> list[tuple[int, tuple[int, ...]]]:
