@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.importer import PREFERRED_SHEET
 from question_bank.models import Category, Question, QuestionVersion
+from question_bank.safe_cells import safe_row
 from question_bank.types import LETTERS, QUESTION_TYPES
 
 SHEET = PREFERRED_SHEET
@@ -78,7 +79,7 @@ def _sheet(wb: Workbook, rows: list[list[Any]]) -> Worksheet:
     ws.title = SHEET
     ws.append(HEADERS)
     for row in rows:
-        ws.append(row)
+        ws.append(safe_row(ws, row))  # a stem "=…" or "-…" stays text and imports back unchanged
     for i, header in enumerate(HEADERS, start=1):
         cell = ws.cell(row=1, column=i)
         cell.font = Font(bold=True, color="FFFFFF" if header.endswith("*") else "000000")
@@ -86,8 +87,6 @@ def _sheet(wb: Workbook, rows: list[list[Any]]) -> Worksheet:
         ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(header, 14)
     for row in ws.iter_rows(min_row=2, max_col=len(HEADERS)):
         for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text that looks like a formula stays text
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "C2"
     last = len(rows) + 1 + VALIDATED_ROWS

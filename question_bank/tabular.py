@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from question_bank.safe_cells import safe_row
 from question_bank.xlsx_sheet import SheetScan, cell_text, choose_sheet, scan_sheet_xml
 
 # Stable problem codes: the JSON report, the CLI and the callers' tests rely on them.
@@ -194,8 +195,6 @@ def write_sheet_with_reasons(table: Table, problems: list[Problem],
                              out_path_or_stream: str | os.PathLike | IO[bytes]) -> None:
     """Write the sheet back as .xlsx: original headers and rows plus a last column 错误原因."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     numbers = {r.number for r in table.rows}
     reasons: dict[int, list[str]] = {}
@@ -207,12 +206,7 @@ def write_sheet_with_reasons(table: Table, problems: list[Problem],
     ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", "_", table.sheet)[:31].strip("'") or "Sheet1")
 
     def line(values: Iterable[str]) -> list[Any]:
-        out: list[Any] = [ILLEGAL_CHARACTERS_RE.sub("", v) for v in values]  # characters openpyxl refuses
-        for i, v in enumerate(out):
-            if v.startswith("="):  # openpyxl would write "=…" text as a formula; keep it text
-                out[i] = WriteOnlyCell(ws, value=v)
-                out[i].data_type = "s"
-        return out
+        return safe_row(ws, values)  # text stays text (no formulas), minus characters openpyxl refuses
 
     width = max([len(table.headers), *(len(r.raw) for r in table.rows)])
     ws.append(line([*table.headers, *[""] * (width - len(table.headers)), REASON_HEADER]))

@@ -24,8 +24,9 @@ def register_blueprints(app: Flask) -> None:
         screen,
         snapshots,
     )
-    from pkarena.web.errors import register_error_handlers
+    from pkarena.web.errors import register_error_handlers, register_input_bounds
 
+    register_input_bounds(app)  # before the blueprints: a rule binds its converters when it is added
     for module in (main, auth, api, contests_api, contests, invites, admin, qb_stats, member, screen, qb, snapshots, play):
         app.register_blueprint(module.bp)
     register_error_handlers(app)

@@ -62,7 +62,10 @@ def api_login():
     """JSON login: `{"username", "password"}` → session cookie and the member, or 401."""
     if not request.is_json:
         return jsonify(error={"code": "INVALID", "message": "请以 JSON 格式提交"}), 415
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
+    if payload is not None and not isinstance(payload, dict):  # [1], "x", true: valid JSON, but not an object
+        return jsonify(error={"code": "INVALID_BODY", "message": "请求体须为 JSON 对象"}), 400
+    payload = payload or {}
     username, password = payload.get("username"), payload.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         return jsonify(error={"code": "INVALID", "message": "请提供用户名和密码"}), 400

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from question_bank.answers import load_responses
 from question_bank.models import Category, Question, QuestionVersion
+from question_bank.safe_cells import safe_row
 from question_bank.stats import ItemStats, Response, choice_label, cronbach_alpha, item_statistics
 
 MIN_SET_ATTEMPTS = 2  # Cronbach's α needs at least two attempts at the same fixed set
@@ -197,7 +198,7 @@ def export_xlsx(report: StatsReport, generated_at: str, text: ExportText) -> byt
     for cell in sheet[header]:
         cell.font = Font(bold=True)
     for r in report.rows:
-        sheet.append(export_row(r, text))
+        sheet.append(safe_row(sheet, export_row(r, text)))  # stems, categories: user text stays text
     sheet.freeze_panes = sheet.cell(row=header + 1, column=1)
     for i, width in enumerate((9, 6, 18, 8, 50, 12, 9, 10, 9, 9, 11, 12, 12, 24, 30)):
         sheet.column_dimensions[chr(ord("A") + i)].width = width

@@ -20,6 +20,7 @@ from pkarena.services.contests.views import detail
 from pkarena.services.monthly import snapshots
 from pkarena.store.base import Store
 from question_bank.models import AnswerLog
+from question_bank.safe_cells import safe_cell
 
 SIGNAL_MIN_MATCHES = 3  # one bad match is bad luck; three in the window is a pattern worth a look
 LATE_SHARE = 0.9  # an answer in the last tenth of the time limit counts as "at the last moment"
@@ -152,7 +153,7 @@ def xlsx_bytes(session: Session, store: Store, clock: Clock, contest: Contest) -
     book = Workbook()
     sheet = book.active
     sheet.title = "竞赛排名"
-    sheet.append(["竞赛", contest.name])
+    sheet.append(["竞赛", safe_cell(sheet, contest.name)])
     sheet.append(["时间", f"{contest.starts_on} ~ {contest.ends_on}"])
     sheet.append(["评比指标", METRIC_NAMES[view["metric"]]])
     sheet.append(["状态", STATUS_NAMES[view["status"]]])
@@ -160,25 +161,21 @@ def xlsx_bytes(session: Session, store: Store, clock: Clock, contest: Contest) -
     sheet.append([])
     sheet.append(["名次", "组织ID", "组织", "总积分", "在册人数", "参与人数", "人均积分", "参与率", "PK胜场"])
     for row in view["standings"]:
-        sheet.append([row["rank"], row["org_id"], _text(row["name"]), row["total"], row["members"],
+        sheet.append([row["rank"], row["org_id"], safe_cell(sheet, row["name"]), row["total"], row["members"],
                       row["participants"], row["per_member"], row["participation"], row["pk_wins"]])
     parts = breakdown(session, contest)
     by_source = book.create_sheet("来源明细")
     by_source.append(["组织", *(sources.label(s) for s in parts["sources"])])
     for link in contest.orgs:
-        by_source.append([_text(link.org.name), *(parts["by_source"][link.org_id].get(s, 0) for s in parts["sources"])])
+        counts = parts["by_source"][link.org_id]
+        by_source.append([safe_cell(by_source, link.org.name), *(counts.get(s, 0) for s in parts["sources"])])
     by_day = book.create_sheet("每日积分")
-    by_day.append(["日期", *(_text(link.org.name) for link in contest.orgs)])
+    by_day.append(["日期", *(safe_cell(by_day, link.org.name) for link in contest.orgs)])
     for index, day in enumerate(parts["days"]):
         by_day.append([day, *(parts["by_day"][link.org_id][index] for link in contest.orgs)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _text(value: str) -> str:
-    # An org or member name is user text: never let a leading = + - @ become a formula in Excel.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def month_end(day: date) -> date:

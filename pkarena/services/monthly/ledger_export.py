@@ -1,4 +1,6 @@
-"""A month's rankings and ledger as an xlsx workbook (a sheet per scope + 台账) or the ledger as CSV."""
+"""A month's rankings and ledger as an xlsx workbook (a sheet per scope + 台账) or the ledger as CSV.
+
+User text (names, reasons) goes through question_bank.safe_cells: it never becomes a formula."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pkarena.engine import sources
 from pkarena.engine.snapshot import SCOPE_ORDER
 from pkarena.models import LedgerEntry, Member, Org
 from pkarena.services.monthly import freeze, snapshots
+from question_bank.safe_cells import safe_csv_row, safe_row
 
 LEDGER_SHEET = "台账"
 SCOPE_LABELS = {"members_all": "成员总榜", "members_org": "成员榜", "orgs": "组织排名", "pairing": "结对",
@@ -87,13 +90,13 @@ def write_xlsx(session: Session, clock: Clock, month: str, target: str | IO[byte
         sheet.append(_first_row(month, checksum))
         sheet.append(RANK_HEADERS)
         for row in rows:
-            sheet.append(_rank_line(row))
+            sheet.append(safe_row(sheet, _rank_line(row)))
     ledger_sheet = book.create_sheet(LEDGER_SHEET)
     ledger_sheet.append(_first_row(month, members_all, "（成员总榜）"))
     ledger_sheet.append(ledger_headers(clock))
     count = 0
     for count, line in enumerate(ledger_rows(session, clock, month, path_prefix), start=1):  # noqa: B007
-        ledger_sheet.append(line)
+        ledger_sheet.append(safe_row(ledger_sheet, line))
     book.save(target)
     session.rollback()
     return {"month": month, "frozen": frozen, "sheets": len(scopes) + 1, "entries": count}
@@ -113,7 +116,7 @@ def write_csv(session: Session, clock: Clock, month: str, target: IO[str], path_
     writer.writerow(ledger_headers(clock))
     count = 0
     for count, line in enumerate(ledger_rows(session, clock, month, path_prefix), start=1):  # noqa: B007
-        writer.writerow(line)
+        writer.writerow(safe_csv_row(line))
     session.rollback()
     return count
 

@@ -21,6 +21,7 @@ from pkarena.models import Member, Org
 from pkarena.services import audit
 from pkarena.services.people import members
 from pkarena.services.transaction import use_case
+from question_bank.safe_cells import safe_csv_row
 from question_bank.tabular import (
     HEADER_DUPLICATE,
     HEADER_MISSING,
@@ -272,6 +273,6 @@ def result_csv(accounts: list[PlannedMember]) -> str:
     writer = csv.writer(out)
     writer.writerow(["行号", "姓名", "用户名", "手机号", "组织", "初始密码"])
     for p in accounts:
-        writer.writerow([p.row, p.display_name, p.username, p.phone or "", p.org_label,
-                         p.password if p.generated else "（使用导入文件中的密码）"])
+        writer.writerow(safe_csv_row([p.row, p.display_name, p.username, p.phone or "", p.org_label,
+                                      p.password if p.generated else "（使用导入文件中的密码）"]))
     return out.getvalue()
