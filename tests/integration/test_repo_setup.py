@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 from support.services import missing
@@ -42,7 +43,10 @@ def test_browser_libraries_are_pinned_and_locked():
 
 
 def test_vendor_files_are_installed_but_not_committed():
-    assert "static/vendor/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    # No trailing slash: the pattern must ignore a symlink named static/vendor too, not only a directory.
+    assert "static/vendor" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    tracked = subprocess.run(["git", "ls-files", "static/vendor"], cwd=ROOT, capture_output=True, text=True)
+    assert tracked.returncode != 0 or tracked.stdout == ""
     files = [ROOT / "static" / "vendor" / name for name in ("socket.io.min.js", "echarts.min.js")]
     if not all(path.exists() for path in files):
         missing("static/vendor/", "empty: run `npm ci`")
