@@ -3,12 +3,16 @@ frozen with a 流动红旗 and a bulletin, the joint group has a quarterly conte
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
+from pkarena.clock import FrozenClock
 from pkarena.models import AuditLog, Contest, ContestResultRow, ContestSeries, Member
 from pkarena.services.contests import standings as contest_standings
 from pkarena.services.contests import views as contest_views
+from pkarena.services.demo import contests as demo_contests
 from pkarena.services.demo import seed as demo
 
 
@@ -67,3 +71,16 @@ def test_demo_seed_runs_this_months_pk_and_froze_last_months(app, session, clock
     assert again.created == 0 and (again.running_id, again.frozen_id, again.quarterly_id) == (
         seeded.running_id, seeded.frozen_id, seeded.quarterly_id)
     assert counts(session) == before
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    (datetime(2026, 12, 31, 16, 30, tzinfo=UTC), "2026-12-01T09:00"),  # 00:30 on 1 January in Shanghai
+    (datetime(2027, 3, 31, 3, 0, tzinfo=UTC), "2027-02-01T09:00"),
+    (datetime(2026, 11, 25, 6, 0, tzinfo=UTC), "2026-10-01T09:00"),
+])
+def test_last_months_contest_is_made_on_last_months_first_morning_whatever_the_day(now, expected):
+    then = demo_contests.last_month_clock(FrozenClock(now), datetime(2020, 1, 1, tzinfo=UTC))
+    assert then.local().strftime("%Y-%m-%dT%H:%M") == expected
+    # Never before the demo world existed (its organizer's account).
+    later = demo_contests.last_month_clock(FrozenClock(now), then.now().replace(hour=5))
+    assert later.now() > then.now().replace(hour=5) and later.local().month == then.local().month
