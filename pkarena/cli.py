@@ -92,6 +92,7 @@ def demo(host: str, port: int, db_file: str, no_serve: bool) -> None:
     from pkarena.extensions import db
     from pkarena.migrate import upgrade
     from pkarena.services.boards import cache as boards
+    from pkarena.services.contests import standings as contest_standings
     from pkarena.services.demo import seed as demo_data
 
     url = f"sqlite:///{Path(db_file).resolve()}"
@@ -104,6 +105,8 @@ def demo(host: str, port: int, db_file: str, no_serve: bool) -> None:
     with app.app_context(), db.new_session() as session:
         if demo_data.is_seeded(session):
             click.echo("已有演示数据，继续使用 / reusing existing demo data")
+            # Contests added since the file was seeded, or a month that turned since the last start.
+            contests = demo_data.seed_contests(session, app.extensions["pkarena.clock"])
         else:
             result = demo_data.seed(session, app.extensions["pkarena.clock"],
                                     on_commit=app.extensions["pkarena.boards"])
@@ -115,8 +118,11 @@ def demo(host: str, port: int, db_file: str, no_serve: bool) -> None:
                        f"({history.first_day} … {history.last_day})")
             click.echo(f"已冻结 {frozen.month} 月度排名 / froze {frozen.month}: {frozen.scopes} scopes, "
                        f"checksum {frozen.checksum[:12]}")
-        # The memory store starts empty in every process: rebuild the boards from the ledger.
-        count = boards.rebuild(session, store)
+            contests = result["contests"]
+        if contests.created:
+            click.echo(f"已创建演示竞赛 / demo contests created: {contests.created}")
+        # The memory store starts empty in every process: rebuild the boards (contests' too) from the ledger.
+        count = boards.rebuild(session, store) + contest_standings.rebuild(session, store)
         click.echo(f"排行榜已从积分台账重建 / boards rebuilt from the ledger: {count}")
     accounts = f"""  管理员 / admin:    admin        组织者 / organizers: host-a, host-b
   成员 / members:    a01 … a20, b01 … b20

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock, FrozenClock
-from pkarena.models import Member, Org
+from pkarena.models import JointGroup, Member, Org, Pairing
 from pkarena.services import ledger
+from pkarena.services.demo import contests as demo_contests
 from pkarena.services.demo import history as demo_history
 from pkarena.services.demo.bank import load_demo_bank
 from pkarena.services.people import members, orgs
@@ -20,6 +21,8 @@ DEMO_PASSWORD = "pkarena-demo"
 # Fictional companies and branches, written for this project.
 COMPANY_A = ("华瑞金属制品有限公司", ["第一生产党支部", "第二生产党支部", "机关党支部"])
 COMPANY_B = ("星联通信技术有限公司", ["网络运维党支部", "市场服务党支部"])
+PAIRING_NAME = "华瑞 × 星联 结对共建"
+GROUP_NAME = "华瑞星联联合党委"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = ["建国", "晓燕", "志强", "丽华", "海涛", "秀英", "伟", "静", "磊", "婷",
          "军", "敏", "洋", "艳", "勇", "霞", "杰", "娟", "涛", "芳"]
@@ -31,7 +34,7 @@ def is_seeded(session: Session) -> bool:
 
 
 def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
-    """Create the demo orgs, pairing, joint group and accounts, a few manual awards, six weeks of play; commits."""
+    """Create the demo orgs, pairing, joint group, accounts, a few manual awards, six weeks of play, contests."""
     # The demo world is set up before its simulated six weeks, so members belong to last month's freeze.
     now_clock, clock = clock, FrozenClock(clock.now() - timedelta(days=demo_history.DAYS + 14), clock.zone.key)
     company_a = orgs.create_org(session, clock, COMPANY_A[0])
@@ -54,9 +57,9 @@ def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
             people[username] = members.create_member(
                 session, clock, username=username, display_name=name, org=branches[(i - 1) % len(branches)],
                 phone=f"1390000{0 if prefix == 'a' else 1}{i:03d}", **shared)
-    pairing = orgs.create_pairing(session, clock, "华瑞 × 星联 结对共建", branches_a[0], branches_b[0],
+    pairing = orgs.create_pairing(session, clock, PAIRING_NAME, branches_a[0], branches_b[0],
                                   clock.local().date().replace(day=1) - timedelta(days=60))
-    group = orgs.create_joint_group(session, clock, "华瑞星联联合党委", [company_a, company_b])
+    group = orgs.create_joint_group(session, clock, GROUP_NAME, [company_a, company_b])
     session.commit()
     bank = load_demo_bank(session, now=clock.now())
     # A few 积分制 entries through the real award path, so boards and the audit log start non-empty.
@@ -68,9 +71,18 @@ def seed(session: Session, clock: Clock, on_commit=None) -> dict[str, object]:
                             points=points, category=category, reason=reason, request_id=f"demo-seed-{number}",
                             on_commit=on_commit)
     history = demo_history.simulate(session, now_clock, actor_ids=[host_a.id, host_b.id], on_commit=on_commit)
+    frozen = demo_history.freeze_last_month(session, now_clock)
     return {"admin": admin, "host_a": host_a, "host_b": host_b, "pairing": pairing, "joint_group": group,
-            "companies": [company_a, company_b], "question_bank": bank, "history": history,
-            "frozen": demo_history.freeze_last_month(session, now_clock)}
+            "companies": [company_a, company_b], "question_bank": bank, "history": history, "frozen": frozen,
+            "contests": seed_contests(session, now_clock)}
+
+
+def seed_contests(session: Session, clock: Clock) -> demo_contests.DemoContests:
+    """The demo's PK赛 (see `services/demo/contests.py`), created by `host-a`; idempotent, run at every start."""
+    host = session.execute(select(Member).where(Member.username == "host-a")).scalar_one()
+    pairing = session.execute(select(Pairing).where(Pairing.name == PAIRING_NAME)).scalars().first()
+    group = session.execute(select(JointGroup).where(JointGroup.name == GROUP_NAME)).scalar_one()
+    return demo_contests.seed_contests(session, clock, host, pairing, group)
 
 
 BOT_COUNT = 3  # enough to fill a 4-player match around one waiting member
