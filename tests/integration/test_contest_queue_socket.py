@@ -1,0 +1,145 @@
+"""Contest PK queues over `/play` with real Socket.IO test clients: cross-org first, colleagues after 10 s, refusals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from play_helpers import Table, connect, play_out, right
+from sqlalchemy import select
+
+from pkarena.models import LedgerEntry
+from pkarena.realtime import driver
+from pkarena.services.contests import manage as contests
+from pkarena.services.contests import standings
+from pkarena.services.contests.manage import ContestDraft
+from pkarena.services.play import matchmaking
+
+NOV_1, NOV_30 = date(2026, 11, 1), date(2026, 11, 30)  # the test clock is 25 November
+
+
+@pytest.fixture
+def sides(world):
+    """Branch A (three members) against branch B (two) of another company; a colleague of A's company outside."""
+    company_a, company_b = world.org("华瑞金属"), world.org("星联通信")
+    branch_a, other_a, branch_b = world.org("一支部", company_a), world.org("二支部", company_a), world.org(
+        "信息支部", company_b)
+    return {"a": branch_a, "b": branch_b, "admin": world.member(company_a, "root", role="admin"),
+            "a_members": [world.member(branch_a, f"a{i}") for i in range(1, 4)],
+            "b_members": [world.member(branch_b, f"b{i}") for i in range(1, 3)],
+            "outsider": world.member(other_a, "c1")}
+
+
+def make_contest(session, clock, sides, *, schedule: bool = True, **changes):
+    values = {"name": "十一月PK赛", "starts_on": NOV_1, "ends_on": NOV_30, "org_ids": [sides["a"].id, sides["b"].id]}
+    return contests.create(session, clock, sides["admin"], ContestDraft(**{**values, **changes}), schedule=schedule)
+
+
+def queue(table: Table, member: int, contest, mode: str = "pk1v1") -> dict:
+    return table.emit(member, "queue.join", {"mode": mode, "scope": f"contest:{contest.id}"})
+
+
+def started_with(table: Table, member: int) -> list[str] | None:
+    start = table.last(member, "match.start")
+    return start["players"] if start else None
+
+
+def test_a_cross_org_pair_meets_at_once_while_a_colleague_waits_and_points_are_normal(
+        app, session, clock, bank, sides, driven) -> None:
+    contest = make_contest(session, clock, sides)
+    (a1, a2, _a3), (b1, _b2) = sides["a_members"], sides["b_members"]
+    table = Table({m.id: connect(app, m) for m in (a1, a2, b1)})
+    assert queue(table, a1.id, contest) == {"ok": True, "status": "queued", "mode": "pk1v1"}
+    assert queue(table, a2.id, contest)["status"] == "queued"  # a colleague: A's first waiter holds out
+    matched = queue(table, b1.id, contest)
+    assert matched["ok"] and matched["status"] == "matched" and driven == [matched["match_id"]]
+    assert started_with(table, a1.id) == started_with(table, b1.id) == [str(a1.id), str(b1.id)]
+    assert started_with(table, a2.id) is None and matchmaking.queued(app.extensions["pkarena.store"], a2.id)
+    pair = Table({a1.id: table.socks[a1.id], b1.id: table.socks[b1.id]})
+    pair.log = {m: table.log[m] for m in pair.socks}
+    end = play_out(app, clock, pair, lambda m, q: right(q) if m == a1.id else "Z")
+    assert end["awards"][str(a1.id)]["points"] == 2 and end["awards"][str(b1.id)]["points"] == 1
+    # One ledger: plain pk1v1 entries, which the contest's standings count for each side.
+    entries = session.execute(select(LedgerEntry.member_id, LedgerEntry.source, LedgerEntry.points)
+                              .where(LedgerEntry.source_ref == matched["match_id"])).all()
+    assert sorted(entries) == sorted([(a1.id, "pk1v1", 2), (b1.id, "pk1v1", 1)])
+    totals = {row.org_id: (row.total, row.pk_wins) for row in standings.compute(session, clock, contest)}
+    assert totals == {sides["a"].id: (2, 1), sides["b"].id: (1, 0)}
+    # The waiting colleague can still leave the contest queue the ordinary way.
+    assert table.emit(a2.id, "queue.leave") == {"ok": True}
+
+
+def test_colleagues_meet_in_the_watchdog_pass_after_ten_seconds(app, session, clock, bank, sides, driven) -> None:
+    contest = make_contest(session, clock, sides)
+    a1, a2, _a3 = sides["a_members"]
+    table = Table({m.id: connect(app, m) for m in (a1, a2)})
+    assert queue(table, a1.id, contest)["status"] == "queued"
+    assert queue(table, a2.id, contest)["status"] == "queued"
+    clock.advance(seconds=9)
+    with app.app_context():
+        assert driver.form_contest_groups() == []
+    clock.advance(seconds=1)
+    with app.app_context():
+        started = driver.form_contest_groups()
+        assert driver.form_contest_groups() == []  # formed once
+    assert len(started) == 1 and driven == started
+    table.pull()
+    assert started_with(table, a1.id) == started_with(table, a2.id) == [str(a1.id), str(a2.id)]
+    assert table.last(a1.id, "question")["match_id"] == started[0]
+    assert matchmaking.queued(app.extensions["pkarena.store"], a1.id) is None
+
+
+def test_four_player_takes_two_of_each_side(app, session, clock, bank, sides, driven) -> None:
+    contest = make_contest(session, clock, sides)
+    (a1, a2, a3), (b1, b2) = sides["a_members"], sides["b_members"]
+    table = Table({m.id: connect(app, m) for m in (a1, a2, a3, b1, b2)})
+    acks = [queue(table, m.id, contest, "pk4") for m in (a1, a2, a3, b1, b2)]
+    assert [a["status"] for a in acks] == ["queued", "queued", "queued", "queued", "matched"]
+    players = [str(m.id) for m in (a1, a2, b1, b2)]
+    for member in (a1, a2, b1, b2):
+        assert started_with(table, member.id) == players
+    assert started_with(table, a3.id) is None
+
+
+def test_refusals_are_acked_with_stable_codes_and_chinese_messages(app, session, clock, bank, sides, driven) -> None:
+    running = make_contest(session, clock, sides, sources=["daily", "pk1v1"])
+    later = make_contest(session, clock, sides, name="十二月PK赛", starts_on=date(2026, 12, 1),
+                         ends_on=date(2026, 12, 31))
+    draft = make_contest(session, clock, sides, name="草稿", schedule=False)
+    a1, outsider = sides["a_members"][0], sides["outsider"]
+    table = Table({m.id: connect(app, m) for m in (a1, outsider)})
+    cases = [
+        (outsider.id, running, "pk1v1", "NOT_IN_CONTEST", "你所在的组织没有参加这个竞赛"),
+        (a1.id, later, "pk1v1", "CONTEST_NOT_RUNNING", "竞赛不在进行中，现在不能匹配"),
+        (a1.id, draft, "pk1v1", "CONTEST_NOT_FOUND", "竞赛不存在"),
+        (a1.id, running, "pk4", "MODE_NOT_COUNTED", "这个竞赛不计入该对战模式的积分"),
+    ]
+    for member, contest, mode, code, message in cases:
+        assert queue(table, member, contest, mode) == {"ok": False, "error": {"code": code, "message": message}}
+    missing = table.emit(a1.id, "queue.join", {"mode": "pk1v1", "scope": "contest:424242"})
+    assert missing["error"]["code"] == "CONTEST_NOT_FOUND"
+    for scope in ("contest:abc", "contest:0", "contest:", "league:1"):
+        bad = table.emit(a1.id, "queue.join", {"mode": "pk1v1", "scope": scope})
+        assert bad["error"]["code"] == "INVALID_PAYLOAD"
+    assert matchmaking.queued(app.extensions["pkarena.store"], a1.id) is None
+    assert matchmaking.queued(app.extensions["pkarena.store"], outsider.id) is None
+    assert driven == []
+    # Refused members are free to queue anywhere else.
+    assert queue(table, a1.id, running)["status"] == "queued"
+
+
+def test_the_game_screen_keeps_a_contest_scope_and_names_the_contest(app, session, clock, sides, login,
+                                                                     client) -> None:
+    contest = make_contest(session, clock, sides)
+    login(sides["a_members"][0])
+    page = client.get(f"/play/match?mode=pk1v1&scope=contest:{contest.id}").get_data(as_text=True)
+    assert f'data-scope="contest:{contest.id}"' in page and "十一月PK赛" in page
+    assert f'data-lobby="/contests/{contest.id}"' in page
+    # Solo modes and unknown scopes fall back to the company queue; another's contest keeps its scope (the
+    # socket refuses it clearly) but its name is not shown.
+    assert 'data-scope="company"' in client.get(f"/play/match?mode=daily&scope=contest:{contest.id}").get_data(
+        as_text=True)
+    assert 'data-scope="company"' in client.get("/play/match?mode=pk1v1&scope=contest:x").get_data(as_text=True)
+    login(sides["outsider"])
+    page = client.get(f"/play/match?mode=pk1v1&scope=contest:{contest.id}").get_data(as_text=True)
+    assert f'data-scope="contest:{contest.id}"' in page and "十一月PK赛" not in page
