@@ -143,3 +143,25 @@ def test_the_game_screen_keeps_a_contest_scope_and_names_the_contest(app, sessio
     login(sides["outsider"])
     page = client.get(f"/play/match?mode=pk1v1&scope=contest:{contest.id}").get_data(as_text=True)
     assert f'data-scope="contest:{contest.id}"' in page and "十一月PK赛" not in page
+
+
+def test_the_contest_page_says_what_still_counts_today(app, session, clock, sides, give, login, client) -> None:
+    from pkarena.services.contests import views
+
+    contest = make_contest(session, clock, sides)
+    a1 = sides["a_members"][0]
+    login(a1)
+    page = client.get(f"/contests/{contest.id}").get_data(as_text=True)
+    # daily 5 + challenge 6 + 1v1 2 + 4-player 5; live rounds have no daily bound and are left out.
+    assert 'data-testid="points-left">今日还可得 18 分' in page
+    give(a1, "daily", "d1", correct=3)
+    give(a1, "pk1v1", "m1", won=False)
+    give(a1, "pk4", "f1", place=1)
+    give(sides["b_members"][0], "pk4", "f1", place=2)  # someone else's points change nothing of mine
+    left = views.points_left(session, clock, contest.sources, a1.id)
+    assert left == {"total": 8, "by_source": {"daily": 0, "challenge": 6, "pk1v1": 0, "pk4": 2}}
+    page = client.get(f"/contests/{contest.id}").get_data(as_text=True)
+    assert 'data-testid="points-left">今日还可得 8 分' in page and "四人赛 2 分" in page
+    assert f'href="/play/match?mode=pk1v1&amp;scope=contest:{contest.id}"' in page
+    clock.advance(days=1)  # a new day: everything counts again
+    assert views.points_left(session, clock, contest.sources, a1.id)["total"] == 18
