@@ -8,7 +8,7 @@ import pytest
 from play_helpers import Table, connect, play_out, right
 from sqlalchemy import select
 
-from pkarena.models import LedgerEntry
+from pkarena.models import Contest, LedgerEntry
 from pkarena.realtime import driver
 from pkarena.services.contests import manage as contests
 from pkarena.services.contests import standings
@@ -165,3 +165,42 @@ def test_the_contest_page_says_what_still_counts_today(app, session, clock, side
     assert f'href="/play/match?mode=pk1v1&amp;scope=contest:{contest.id}"' in page
     clock.advance(days=1)  # a new day: everything counts again
     assert views.points_left(session, clock, contest.sources, a1.id)["total"] == 18
+
+
+def test_the_winner_holds_the_red_flag_on_its_members_home_page_until_the_next_contest_ends(
+        app, session, clock, world, sides, give, login, client) -> None:
+    from datetime import UTC, datetime
+
+    from pkarena.services.contests import series as contest_series
+    from pkarena.services.contests import views
+
+    values = {"name": "华瑞×星联 月度PK赛", "starts_on": None, "ends_on": None,
+              "org_ids": [sides["a"].id, sides["b"].id]}
+    run = contest_series.create_series(session, clock, sides["admin"], ContestDraft(**values), "monthly")
+    november = session.execute(select(Contest).where(Contest.series_id == run.id)).scalar_one()
+    (a1, *_), (b1, *_) = sides["a_members"], sides["b_members"]
+    give(b1, "daily", "nov", correct=5)
+    login(b1)
+    assert 'data-testid="red-flag"' not in client.get("/home").get_data(as_text=True)  # nobody holds it yet
+    clock.set(datetime(2026, 12, 1, 4, 0, tzinfo=UTC))
+    assert standings.freeze(session, clock, november)
+    contest_series.create_due(session, clock)  # December's contest of the series starts
+    assert [f["org_id"] for f in views.flag_holders(session)] == [sides["b"].id]
+    page = client.get("/home").get_data(as_text=True)
+    assert 'data-testid="red-flag"' in page and "流动红旗" in page and "🚩" not in page
+    assert november.name in page and f"/contests/{november.id}" in page
+    login(world.member(world.org("信息支部一组", sides["b"]), "b-team"))  # the flag of an ancestor org shows too
+    assert 'data-testid="red-flag"' in client.get("/home").get_data(as_text=True)
+    login(a1)
+    assert 'data-testid="red-flag"' not in client.get("/home").get_data(as_text=True)
+    # December: A wins, and the flag moves when that contest ends (and freezes).
+    december = session.execute(select(Contest).where(Contest.series_id == run.id,
+                                                              Contest.id != november.id)).scalar_one()
+    give(a1, "daily", "dec", correct=5)
+    clock.set(datetime(2027, 1, 1, 4, 0, tzinfo=UTC))
+    assert [f["org_id"] for f in views.flag_holders(session)] == [sides["b"].id]  # ended, not yet frozen
+    assert standings.freeze(session, clock, december)
+    assert [f["contest_id"] for f in views.flag_holders(session)] == [december.id]
+    assert 'data-testid="red-flag"' in client.get("/home").get_data(as_text=True)
+    login(b1)
+    assert 'data-testid="red-flag"' not in client.get("/home").get_data(as_text=True)

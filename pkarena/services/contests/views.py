@@ -11,7 +11,7 @@ from pkarena.clock import Clock
 from pkarena.engine import contests as rules
 from pkarena.engine import rules as points_rules
 from pkarena.engine.modes import MODES
-from pkarena.models import Contest, LedgerEntry, Member
+from pkarena.models import Contest, LedgerEntry, Member, Org
 from pkarena.services.contests import series as contest_series
 from pkarena.services.contests import standings as contest_standings
 from pkarena.services.contests.manage import status_of
@@ -116,3 +116,27 @@ def points_left(session: Session, clock: Clock, counted_sources: list[str], memb
 
 _METRIC_FIELD = {"per_member": "per_member", "total": "total", "participation": "participation",
                  "pk_wins": "pk_wins"}
+
+
+def flag_holders(session: Session) -> list[dict]:
+    """Who holds each series' 流动红旗 now: the winner of its latest frozen contest, until the next one freezes.
+
+    A next contest without a single winner (a tie for first) passes the flag to nobody.
+    """
+    frozen = session.execute(select(Contest.series_id, Contest.id, Contest.name, Contest.winner_org_id)
+                             .where(Contest.status == "frozen", Contest.series_id.is_not(None))
+                             .order_by(Contest.series_id, Contest.ends_on.desc(), Contest.id.desc())).all()
+    latest: dict[int, tuple] = {}
+    for series_id, contest_id, name, winner in frozen:
+        latest.setdefault(series_id, (contest_id, name, winner))
+    winners = {winner for _id, _name, winner in latest.values() if winner is not None}
+    names = dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(winners))).all()) if winners else {}
+    return [{"series_id": series_id, "contest_id": contest_id, "contest_name": name, "org_id": winner,
+             "org_name": names.get(winner, "?")}
+            for series_id, (contest_id, name, winner) in sorted(latest.items()) if winner is not None]
+
+
+def member_flags(session: Session, member: Member) -> list[dict]:
+    """The 流动红旗 held by the member's org or one of its ancestors (for the member's home page)."""
+    ancestors = set(member.org.ancestor_ids) if member.org is not None else set()
+    return [flag for flag in flag_holders(session) if flag["org_id"] in ancestors]
