@@ -1,4 +1,4 @@
-"""Contest PK queues over `/play` with real Socket.IO test clients: cross-org first, colleagues after 10 s, refusals."""
+"""Contests on the phone: PK queues over `/play` with real clients (cross-org first, colleagues after 10 s, refusals), 今日还可得 and the 流动红旗 on /home."""
 
 from __future__ import annotations
 
