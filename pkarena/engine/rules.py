@@ -81,8 +81,9 @@ def _best_outcome(rule: ModeRule) -> dict[str, Any]:
             "won": True, "place": 1, "org_won": True}
 
 
-def points_left_today(rule: ModeRule, earned_today: int, played_today: int, *, once_a_day: bool = False) -> int | None:
-    """The most points `rule`'s source can still add today (None: no daily bound, e.g. live rounds, 积分制).
+def points_left_today(rule: ModeRule, earned_today: int, played_today: int, *,
+                      once_a_day: bool = False) -> int | None:
+    """The most points `rule`'s source can still add today (None: no daily bound: live rounds, 积分制).
 
     `earned_today` and `played_today` are the member's points and entries of the source today; only the
     first `counted_matches_per_day` (1 for a once-a-day run) earn, each at most what its best outcome asks,
@@ -94,7 +95,8 @@ def points_left_today(rule: ModeRule, earned_today: int, played_today: int, *, o
     left: int | None = None
     if limit is not None:
         best = _best_outcome(rule)
-        left = sum(max(_requested_points(rule, best, ordinal), 0) for ordinal in range(played_today + 1, limit + 1))
+        left = sum(max(_requested_points(rule, best, ordinal), 0)
+                   for ordinal in range(played_today + 1, limit + 1))
     if rule.daily_cap is not None:
         room = max(rule.daily_cap - earned_today, 0)
         left = room if left is None else min(left, room)

@@ -202,7 +202,10 @@ def _watchdog(app) -> None:
 
 
 def start_watchdog() -> None:
-    """Start this process's watchdog (stalled matches, contest queues' relaxed pass) once (not under TESTING: tests call `rescue_stalled` by hand)."""
+    """Start this process's watchdog (stalled matches, contest queues' relaxed pass) once.
+
+    Not under TESTING: tests call `rescue_stalled` and `form_contest_groups` by hand.
+    """
     if not current_app.config["TESTING"] and not _watching.is_set():
         _watching.set()
         socketio.start_background_task(_watchdog, current_app._get_current_object())

@@ -1,4 +1,7 @@
-"""Contests on the phone: PK queues over `/play` with real clients (cross-org first, colleagues after 10 s, refusals), 今日还可得 and the 流动红旗 on /home."""
+"""Contests on the phone: PK queues over `/play` with real clients, 今日还可得, the 流动红旗 on /home.
+
+Queues: cross-org first, colleagues after 10 s (the watchdog's pass), refusals with Chinese messages.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +25,8 @@ NOV_1, NOV_30 = date(2026, 11, 1), date(2026, 11, 30)  # the test clock is 25 No
 def sides(world):
     """Branch A (three members) against branch B (two) of another company; a colleague of A's company outside."""
     company_a, company_b = world.org("华瑞金属"), world.org("星联通信")
-    branch_a, other_a, branch_b = world.org("一支部", company_a), world.org("二支部", company_a), world.org(
-        "信息支部", company_b)
+    branch_a, other_a = world.org("一支部", company_a), world.org("二支部", company_a)
+    branch_b = world.org("信息支部", company_b)
     return {"a": branch_a, "b": branch_b, "admin": world.member(company_a, "root", role="admin"),
             "a_members": [world.member(branch_a, f"a{i}") for i in range(1, 4)],
             "b_members": [world.member(branch_b, f"b{i}") for i in range(1, 3)],
@@ -31,8 +34,9 @@ def sides(world):
 
 
 def make_contest(session, clock, sides, *, schedule: bool = True, **changes):
-    values = {"name": "十一月PK赛", "starts_on": NOV_1, "ends_on": NOV_30, "org_ids": [sides["a"].id, sides["b"].id]}
-    return contests.create(session, clock, sides["admin"], ContestDraft(**{**values, **changes}), schedule=schedule)
+    values = {"name": "十一月PK赛", "starts_on": NOV_1, "ends_on": NOV_30,
+              "org_ids": [sides["a"].id, sides["b"].id], **changes}
+    return contests.create(session, clock, sides["admin"], ContestDraft(**values), schedule=schedule)
 
 
 def queue(table: Table, member: int, contest, mode: str = "pk1v1") -> dict:
@@ -101,7 +105,8 @@ def test_four_player_takes_two_of_each_side(app, session, clock, bank, sides, dr
     assert started_with(table, a3.id) is None
 
 
-def test_refusals_are_acked_with_stable_codes_and_chinese_messages(app, session, clock, bank, sides, driven) -> None:
+def test_refusals_are_acked_with_stable_codes_and_chinese_messages(app, session, clock, bank, sides,
+                                                                   driven) -> None:
     running = make_contest(session, clock, sides, sources=["daily", "pk1v1"])
     later = make_contest(session, clock, sides, name="十二月PK赛", starts_on=date(2026, 12, 1),
                          ends_on=date(2026, 12, 31))

@@ -59,7 +59,7 @@ def contest_id_of(scope_text: str) -> int | None:
 
 
 def queue_contest(session: Session, member: Member, scope_text: str) -> Contest | None:
-    """The contest a `contest:<id>` scope names if the member may see it (the waiting screen shows its name)."""
+    """The contest a `contest:<id>` scope names, if the member may see it (the waiting screen names it)."""
     contest_id = contest_id_of(scope_text)
     contest = session.get(Contest, contest_id) if contest_id is not None else None
     if contest is None or contest.status == "draft" or not can_view(session, member, contest):

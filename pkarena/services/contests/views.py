@@ -119,7 +119,7 @@ _METRIC_FIELD = {"per_member": "per_member", "total": "total", "participation": 
 
 
 def flag_holders(session: Session) -> list[dict]:
-    """Who holds each series' 流动红旗 now: the winner of its latest frozen contest, until the next one freezes.
+    """Each series' 流动红旗 holder: the winner of its latest frozen contest, until the next one freezes.
 
     A next contest without a single winner (a tie for first) passes the flag to nobody.
     """
@@ -130,7 +130,8 @@ def flag_holders(session: Session) -> list[dict]:
     for series_id, contest_id, name, winner in frozen:
         latest.setdefault(series_id, (contest_id, name, winner))
     winners = {winner for _id, _name, winner in latest.values() if winner is not None}
-    names = dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(winners))).all()) if winners else {}
+    found = select(Org.id, Org.name).where(Org.id.in_(winners))
+    names = dict(session.execute(found).all()) if winners else {}
     return [{"series_id": series_id, "contest_id": contest_id, "contest_name": name, "org_id": winner,
              "org_name": names.get(winner, "?")}
             for series_id, (contest_id, name, winner) in sorted(latest.items()) if winner is not None]
