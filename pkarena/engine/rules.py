@@ -74,6 +74,35 @@ def decide(rule: ModeRule, outcome: Mapping[str, Any], *, ordinal: int, earned_t
     return Decision(requested, requested)
 
 
+def _best_outcome(rule: ModeRule) -> dict[str, Any]:
+    """The best a player can do in one run or match of `rule`'s source (what its formula pays most for)."""
+    p = rule.params
+    return {"correct": int(p.get("questions", 0)), "streak": max(p.get("streak_points") or {0: 0}),
+            "won": True, "place": 1, "org_won": True}
+
+
+def points_left_today(rule: ModeRule, earned_today: int, played_today: int, *,
+                      once_a_day: bool = False) -> int | None:
+    """The most points `rule`'s source can still add today (None: no daily bound: live rounds, 积分制).
+
+    `earned_today` and `played_today` are the member's points and entries of the source today; only the
+    first `counted_matches_per_day` (1 for a once-a-day run) earn, each at most what its best outcome asks,
+    and the daily cap bounds the sum.
+    """
+    limit = 1 if once_a_day else rule.counted_matches_per_day
+    if limit is None and rule.daily_cap is None:
+        return None
+    left: int | None = None
+    if limit is not None:
+        best = _best_outcome(rule)
+        left = sum(max(_requested_points(rule, best, ordinal), 0)
+                   for ordinal in range(played_today + 1, limit + 1))
+    if rule.daily_cap is not None:
+        room = max(rule.daily_cap - earned_today, 0)
+        left = room if left is None else min(left, room)
+    return left
+
+
 DEFAULT_RULES = RuleSet(
     version="2026.1",
     effective_from=date(2026, 1, 1),

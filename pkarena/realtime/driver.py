@@ -10,7 +10,8 @@ end) are left pending in the state and done by the driver, which then sends `mat
 
 Every process also runs a watchdog: the Store keeps every unfinished match on a schedule of its next
 tick, and a match more than `STALL_MS` overdue has lost its driver (its process died), so the first
-watchdog to take the match's rescue lease starts a new driver for it.
+watchdog to take the match's rescue lease starts a new driver for it. The watchdog also forms the
+contest queues' groups of colleagues who waited out the cross-org preference, and starts their matches.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from flask import current_app
 from pkarena import runtime
 from pkarena.engine import match as engine
 from pkarena.extensions import socketio
+from pkarena.services.contests import matchmaking as contest_queues
 from pkarena.services.play import matches as play
 from pkarena.services.play import progress as play_progress
 from pkarena.store import keys
@@ -162,6 +164,25 @@ def rescue_stalled() -> list[str]:
     return rescued
 
 
+def form_contest_groups() -> list[str]:
+    """Start the matches contest queues allow now (colleagues who waited out the cross-org preference).
+
+    Every process's watchdog runs this; the per-contest lease lets one of them form each group. Needs an
+    app context; returns the ids of the matches started here.
+    """
+    session, store, clock = runtime.session(), runtime.store(), runtime.clock()
+    started = []
+    for mode, group in contest_queues.form_waiting_groups(store, play.now_ms(clock)):
+        try:
+            match, outcome = play.start(session, store, clock, mode, [int(m) for m in group])
+        except play.PlayError as exc:  # e.g. too few questions: the other groups still start
+            log.warning("contest group %s of %s not started: %s", group, mode, exc.code)
+            continue
+        launch(match, outcome)
+        started.append(match.match_id)
+    return started
+
+
 _watching = threading.Event()
 
 
@@ -174,10 +195,17 @@ def _watchdog(app) -> None:
                     log.warning("match %s had no driver; driving it here", match_id)
             except Exception:  # a Store hiccup must not end the loop; the next round retries
                 log.exception("play watchdog failed")
+            try:
+                form_contest_groups()
+            except Exception:
+                log.exception("contest queue pass failed")
 
 
 def start_watchdog() -> None:
-    """Start this process's watchdog once (not under TESTING: tests call `rescue_stalled` by hand)."""
+    """Start this process's watchdog (stalled matches, contest queues' relaxed pass) once.
+
+    Not under TESTING: tests call `rescue_stalled` and `form_contest_groups` by hand.
+    """
     if not current_app.config["TESTING"] and not _watching.is_set():
         _watching.set()
         socketio.start_background_task(_watchdog, current_app._get_current_object())

@@ -19,6 +19,7 @@ from pkarena import runtime
 from pkarena.authz import AccessDenied
 from pkarena.engine import match as engine
 from pkarena.realtime import driver, event_member, socket_user
+from pkarena.services.contests import matchmaking as contest_queues
 from pkarena.services.play import matches as play
 from pkarena.services.play import matchmaking
 
@@ -36,11 +37,11 @@ class NoPayload(BaseModel):
 
 
 class QueueJoin(BaseModel):
-    """`queue.join`: a PK mode, and whether to meet only colleagues of the same company."""
+    """`queue.join`: a PK mode, and whom to meet: colleagues of my company, anyone, or a contest's sides."""
 
     model_config = ConfigDict(extra="forbid")
     mode: Literal[matchmaking.QUEUE_MODES]  # type: ignore[valid-type]  # the registry's queue sources
-    scope: Literal["company", "open"] = "company"
+    scope: str = Field("company", pattern=r"^(company|open|contest:[1-9][0-9]{0,9})$")
 
 
 class DuelAccept(BaseModel):
@@ -149,9 +150,15 @@ def register_play_namespace(sio: SocketIO, on_queued: Callable[[], None] = lambd
     @sio.on("queue.join", namespace=NAMESPACE)
     @acked(QueueJoin)
     def _queue_join(user, payload: QueueJoin):
-        scope = matchmaking.company_scope(user.company_id) if payload.scope == "company" else matchmaking.OPEN_SCOPE
         clock = runtime.clock()
-        joined = matchmaking.join(runtime.store(), user.id, payload.mode, scope, play.now_ms(clock))
+        contest_id = contest_queues.contest_id_of(payload.scope)
+        if contest_id is not None:  # a contest's sides meet first; the watchdog pairs colleagues after 10 s
+            joined = contest_queues.join_contest_queue(runtime.session(), runtime.store(), clock, user.id,
+                                                       contest_id, payload.mode)
+        else:
+            scope = (matchmaking.company_scope(user.company_id) if payload.scope == "company"
+                     else matchmaking.OPEN_SCOPE)
+            joined = matchmaking.join(runtime.store(), user.id, payload.mode, scope, play.now_ms(clock))
         if not joined.matched:
             on_queued()
             return {"ok": True, "status": "queued", "mode": payload.mode}

@@ -10,6 +10,7 @@ from pkarena import runtime
 from pkarena.authz import public, require
 from pkarena.services.boards import metrics
 from pkarena.services.boards import my_points as member_points
+from pkarena.services.contests import views as contest_views
 
 bp = Blueprint("main", __name__)
 
@@ -50,7 +51,9 @@ def home():
     session = runtime.session()
     summary = metrics.member_summary(session, runtime.store(), runtime.clock(), current_user)
     entries = member_points.recent_entries(session, current_user.id)
-    return render_template("member/home.html", summary=summary, entries=entries, clock=runtime.clock())
+    flags = contest_views.member_flags(session, current_user)  # 流动红旗 my org (or an ancestor) holds
+    return render_template("member/home.html", summary=summary, entries=entries, flags=flags,
+                           clock=runtime.clock())
 
 
 @bp.route("/api/v1/me")

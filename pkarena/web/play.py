@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from pkarena import runtime
 from pkarena.authz import require
+from pkarena.services.contests import matchmaking as contest_queues
 from pkarena.services.play import matches as play
 from pkarena.services.play import matchmaking
 from pkarena.services.play import progress as play_progress
@@ -50,10 +51,17 @@ def match():
     if mode not in MODE_LABELS:
         mode = "daily"
     scope = request.args.get("scope", "company")
+    # A contest's PK queue (`contest:<id>`) stays as asked, so `queue.join` refuses an outsider clearly; the
+    # waiting screen names a contest the member may see, and "back" returns to it.
+    in_contest = mode in matchmaking.QUEUE_MODES and contest_queues.contest_id_of(scope) is not None
+    if scope not in SCOPES and not in_contest:
+        scope = "company"
+    contest = contest_queues.queue_contest(runtime.session(), current_user, scope) if in_contest else None
     done = not seated and play.done_today(store, clock, mode, current_user.id)
-    return render_template("play/game.html", mode=mode, scope=scope if scope in SCOPES else "company",
-                           label=MODE_LABELS[mode], seated=seated, done_today=done, solo=mode in play.SOLO_MODES,
-                           labels=MODE_LABELS)
+    return render_template("play/game.html", mode=mode, scope=scope, label=MODE_LABELS[mode], seated=seated,
+                           done_today=done, solo=mode in play.SOLO_MODES, labels=MODE_LABELS,
+                           contest_name=contest.name if contest else None,
+                           back_url=url_for("contests.show", contest_id=contest.id) if contest else None)
 
 
 @bp.route("/play/history")

@@ -5,20 +5,90 @@ every side of the contest under a short lease, so two processes never form group
 once, and `engine.contests.choose_group` decides who plays: another side's oldest waiter first, anyone in
 the contest once the oldest has waited 10 s. The queued-member mark is the one of ordinary queues, so
 `queue.leave`, the timeout sweep and "one queue at a time" work unchanged.
+
+`join_contest_queue` is what `queue.join {"scope": "contest:<id>"}` calls: it checks the contest runs and
+counts the mode, and finds the member's side (their org now) before queueing them on that side.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 
+from sqlalchemy.orm import Session
+
+from pkarena.clock import Clock
 from pkarena.engine import contests as rules
 from pkarena.engine.modes import MODES
+from pkarena.models import Contest, Member
+from pkarena.services.contests import views
+from pkarena.services.contests.manage import can_view, status_of
 from pkarena.services.play import matchmaking
+from pkarena.services.play.matches import now_ms
 from pkarena.services.play.matchmaking import Joined, MatchmakingError
 from pkarena.store import keys
 from pkarena.store.base import Store
 
 MATCH_LEASE_TTL = 2.0  # seconds; forming a group is a handful of Store calls
+SCOPE_PATTERN = r"^contest:[1-9][0-9]{0,9}$"
+
+# Stable refusal codes of contest queues, with Chinese messages.
+CONTEST_NOT_FOUND = "CONTEST_NOT_FOUND"
+CONTEST_NOT_RUNNING = "CONTEST_NOT_RUNNING"
+NOT_IN_CONTEST = "NOT_IN_CONTEST"
+MODE_NOT_COUNTED = "MODE_NOT_COUNTED"
+MESSAGES = {
+    CONTEST_NOT_FOUND: "竞赛不存在",
+    CONTEST_NOT_RUNNING: "竞赛不在进行中，现在不能匹配",
+    NOT_IN_CONTEST: "你所在的组织没有参加这个竞赛",
+    MODE_NOT_COUNTED: "这个竞赛不计入该对战模式的积分",
+}
+
+
+class ContestQueueError(MatchmakingError):
+    """A refused contest queue request (a MatchmakingError, so handlers ack it like any queue refusal)."""
+
+    def __init__(self, code: str) -> None:
+        Exception.__init__(self, MESSAGES[code])
+        self.code, self.message = code, MESSAGES[code]
+
+
+def contest_id_of(scope_text: str) -> int | None:
+    """The contest id of a `contest:<id>` scope, or None for any other scope."""
+    return int(scope_text.split(":", 1)[1]) if re.match(SCOPE_PATTERN, scope_text) else None
+
+
+def queue_contest(session: Session, member: Member, scope_text: str) -> Contest | None:
+    """The contest a `contest:<id>` scope names, if the member may see it (the waiting screen names it)."""
+    contest_id = contest_id_of(scope_text)
+    contest = session.get(Contest, contest_id) if contest_id is not None else None
+    if contest is None or contest.status == "draft" or not can_view(session, member, contest):
+        return None
+    return contest
+
+
+def join_contest_queue(session: Session, store: Store, clock: Clock, member_id: int, contest_id: int,
+                       mode: str) -> Joined:
+    """Queue a member for a PK mode of a running contest on their side (refusals: ContestQueueError)."""
+    if mode not in matchmaking.QUEUE_MODES:
+        raise MatchmakingError(matchmaking.UNKNOWN_MODE)
+    contest = session.get(Contest, contest_id)
+    member = session.get(Member, member_id)
+    if contest is None or contest.status == "draft":  # members never see drafts (the page answers 404)
+        session.rollback()
+        raise ContestQueueError(CONTEST_NOT_FOUND)
+    running = status_of(contest, clock) == "running"
+    counted = mode in contest.sources
+    # The side of the org the member belongs to now: the ledger credits that org for this match's points.
+    side = views.side_of(contest, member.org.ancestor_ids) if member is not None and member.org else None
+    session.rollback()  # read-only so far; the match (if any) is started by the caller
+    if not running:
+        raise ContestQueueError(CONTEST_NOT_RUNNING)
+    if not counted:
+        raise ContestQueueError(MODE_NOT_COUNTED)
+    if side is None:
+        raise ContestQueueError(NOT_IN_CONTEST)
+    return join(store, member_id, mode, contest_id, side, now_ms(clock))
 
 
 def scope(contest_id: int) -> str:

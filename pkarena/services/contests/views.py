@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
 from pkarena.engine import contests as rules
-from pkarena.models import Contest, Member
+from pkarena.engine import rules as points_rules
+from pkarena.engine.modes import MODES
+from pkarena.models import Contest, LedgerEntry, Member, Org
 from pkarena.services.contests import series as contest_series
 from pkarena.services.contests import standings as contest_standings
 from pkarena.services.contests.manage import status_of
@@ -78,10 +82,62 @@ def member_view(session: Session, store: Store, clock: Clock, contest: Contest, 
         gap = round(leader[_METRIC_FIELD[metric]] - ours[_METRIC_FIELD[metric]], 2)
     best = max((row[_METRIC_FIELD[metric]] for row in rows), default=0) or 1
     bars = [{**row, "share": round(100 * row[_METRIC_FIELD[metric]] / best, 1)} for row in rows]
+    left = points_left(session, clock, contest.sources, member.id) if side is not None else None
     return {**view, "my_side": side, "my_points": mine, "ours": ours, "gap": gap, "bars": bars,
-            "metric_field": _METRIC_FIELD[metric],
+            "metric_field": _METRIC_FIELD[metric], "points_left": left,
             "top": contributors(session, store, clock, contest, side) if side is not None and rows else []}
+
+
+def points_left(session: Session, clock: Clock, counted_sources: list[str], member_id: int) -> dict:
+    """今日还可得: the most points a member can still earn today per counted source, and their sum.
+
+    From today's ledger entries of the member and the rules in force; sources without a daily bound (live
+    rounds, 积分制) are left out.
+    """
+    day = clock.day_key()
+    ruleset = points_rules.rules_for(date.fromisoformat(day))
+    today = {source: (int(played), int(earned)) for source, played, earned in session.execute(
+        select(LedgerEntry.source, func.count(LedgerEntry.id), func.coalesce(func.sum(LedgerEntry.points), 0))
+        .where(LedgerEntry.member_id == member_id, LedgerEntry.day == day,
+               LedgerEntry.source.in_(list(counted_sources)))
+        .group_by(LedgerEntry.source))}
+    by_source = {}
+    for source in counted_sources:
+        if source not in ruleset.modes:
+            continue
+        played, earned = today.get(source, (0, 0))
+        mode = MODES.get(source)
+        left = points_rules.points_left_today(ruleset.rule(source), earned, played,
+                                              once_a_day=mode is not None and mode.once_a_day)
+        if left is not None:
+            by_source[source] = left
+    return {"total": sum(by_source.values()), "by_source": by_source}
 
 
 _METRIC_FIELD = {"per_member": "per_member", "total": "total", "participation": "participation",
                  "pk_wins": "pk_wins"}
+
+
+def flag_holders(session: Session) -> list[dict]:
+    """Each series' 流动红旗 holder: the winner of its latest frozen contest, until the next one freezes.
+
+    A next contest without a single winner (a tie for first) passes the flag to nobody.
+    """
+    frozen = session.execute(select(Contest.series_id, Contest.id, Contest.name, Contest.winner_org_id)
+                             .where(Contest.status == "frozen", Contest.series_id.is_not(None))
+                             .order_by(Contest.series_id, Contest.ends_on.desc(), Contest.id.desc())).all()
+    latest: dict[int, tuple] = {}
+    for series_id, contest_id, name, winner in frozen:
+        latest.setdefault(series_id, (contest_id, name, winner))
+    winners = {winner for _id, _name, winner in latest.values() if winner is not None}
+    found = select(Org.id, Org.name).where(Org.id.in_(winners))
+    names = dict(session.execute(found).all()) if winners else {}
+    return [{"series_id": series_id, "contest_id": contest_id, "contest_name": name, "org_id": winner,
+             "org_name": names.get(winner, "?")}
+            for series_id, (contest_id, name, winner) in sorted(latest.items()) if winner is not None]
+
+
+def member_flags(session: Session, member: Member) -> list[dict]:
+    """The 流动红旗 held by the member's org or one of its ancestors (for the member's home page)."""
+    ancestors = set(member.org.ancestor_ids) if member.org is not None else set()
+    return [flag for flag in flag_holders(session) if flag["org_id"] in ancestors]
