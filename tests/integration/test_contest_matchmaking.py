@@ -55,3 +55,12 @@ def test_contests_do_not_mix(store):
     queues.join(store, 1, "pk1v1", 7, A, now_ms=0)
     assert queues.join(store, 2, "pk1v1", 8, B, now_ms=1).group is None
     assert queues.form_waiting_groups(store, now_ms=60_000) == []
+
+
+def test_the_demo_bots_wait_for_the_contest_queue_to_give_up_on_people_first(store):
+    queues.join(store, 1, "pk1v1", 7, A, now_ms=0)
+    matchmaking.join(store, 2, "pk1v1", "open", now_ms=0)
+    # After the bots' usual wait only the ordinary queue is swept; the contest waiter holds out longer.
+    gone = matchmaking.sweep(store, 8_000, 8_000, contest_timeout_ms=18_000)
+    assert [g.member for g in gone] == ["2"]
+    assert [g.member for g in matchmaking.sweep(store, 18_000, 8_000, contest_timeout_ms=18_000)] == ["1"]

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
 from pkarena.engine import bots as bot_rules
+from pkarena.engine import contests as contest_rules
 from pkarena.engine import match as engine
 from pkarena.engine.modes import MODES
 from pkarena.services.demo.seed import ensure_bots
@@ -17,7 +18,9 @@ from pkarena.store.base import Store
 def fill(session: Session, store: Store, clock: Clock,
          wait_ms: int = bot_rules.QUEUE_WAIT_MS) -> list[tuple[engine.Match, play.Outcome]]:
     """Take members who waited `wait_ms` out of their queues and start their matches with bots in the empty seats."""
-    gone = matchmaking.sweep(store, play.now_ms(clock), wait_ms)
+    # A contest queue first holds out for the other side, then for anyone in the contest: bots come after that.
+    gone = matchmaking.sweep(store, play.now_ms(clock), wait_ms,
+                             contest_timeout_ms=wait_ms + contest_rules.CROSS_ORG_WAIT_MS)
     if not gone:
         return []
     bot_ids = [b.id for b in ensure_bots(session, clock)]

@@ -114,13 +114,18 @@ def queued(store: Store, member_id: int | str) -> dict | None:
     return store.state_get(keys.queued_member_key(str(member_id)))
 
 
-def sweep(store: Store, now_ms: int, timeout_ms: int = QUEUE_TIMEOUT_MS) -> list[TimedOut]:
-    """Take every member who waited `timeout_ms` or longer out of their queue and return them."""
+def sweep(store: Store, now_ms: int, timeout_ms: int = QUEUE_TIMEOUT_MS,
+          contest_timeout_ms: int | None = None) -> list[TimedOut]:
+    """Take every member who waited `timeout_ms` (in a contest queue: `contest_timeout_ms`, default the same)
+    or longer out of their queue and return them."""
     gone: list[TimedOut] = []
     for queue in sorted(store.hash_get_all(keys.queue_registry_key())):
         for member in store.queue_members(queue):
             entry = store.state_get(keys.queued_member_key(member))
-            if entry is not None and entry["queue"] == queue and now_ms - int(entry["at"]) < timeout_ms:
+            limit = timeout_ms
+            if entry is not None and contest_timeout_ms is not None and str(entry["scope"]).startswith("contest:"):
+                limit = contest_timeout_ms
+            if entry is not None and entry["queue"] == queue and now_ms - int(entry["at"]) < limit:
                 continue
             # queue_remove is the atomic claim: if another process grouped or swept them first, skip.
             if not store.queue_remove(queue, member):
