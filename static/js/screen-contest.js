@@ -64,6 +64,8 @@ function drawTug() {
   const ends = { a: state.sides[0], b: state.sides[1] };
   for (const [end, side] of Object.entries(ends)) {
     const panel = tug.querySelector(`.cs-${end}`);
+    panel.dataset.org = side.org_id;
+    panel.dataset.total = side.total;
     const name = panel.querySelector(".cs-name");
     name.replaceChildren(el("span", "", side.name));
     if (side.flag) name.append(flagMark());
@@ -114,8 +116,8 @@ function drawPodium() {
     const li = el("li");
     li.dataset.place = String(step.place);
     const name = el("div", "cs-podium-name", step.name);
-    if (winner && winner.org_id === step.org_id) name.prepend(flagMark());
     const block = el("div", "cs-podium-step");
+    if (winner && winner.org_id === step.org_id) block.append(flagMark()); // the banner goes to the winner's step
     block.append(el("span", "cs-podium-place", fill(labels.rank, { n: step.place })),
       el("span", "cs-podium-value", `${fmt(step.value)} ${labels.unit[state.contest.metric] || ""}`.trim()));
     li.append(name, block);
