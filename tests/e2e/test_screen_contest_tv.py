@@ -89,7 +89,7 @@ def test_a_contest_screen_shows_the_duel_updates_after_an_award_and_a_frozen_one
         desktop, tv, ui_login, screenshot, demo_server):
     ui_login(desktop, "host-a")
     publish_contest(desktop, "一支部×运维支部 大屏PK赛", (SIDE_A, SIDE_B))
-    url = make_screen(desktop, "党建活动室电视（竞赛）", "一支部×运维支部 大屏PK赛")
+    url = make_screen(desktop, "竞赛大屏（活动室）", "一支部×运维支部 大屏PK赛")
     assert "/screen/" in url
 
     open_screen(tv, url)

@@ -184,3 +184,19 @@ def test_a_frozen_contest_shows_the_podium_the_flag_and_the_checksum(app, sessio
     assert payload["flag"] == {"org_id": duel["b"].id, "name": "信息支部"}
     assert payload["checksum"] == contest.checksum and payload["short"] == contest.checksum[:12]
     assert [p["points"] for p in next(s for s in payload["sides"] if s["name"] == "信息支部")["leaders"]] == [5]
+
+
+def test_the_freeze_job_turns_an_open_contest_screen_to_the_podium(app, session, clock, duel, windows):
+    from pkarena.jobs import freeze_contests
+
+    give(app, session, clock, duel["a_members"][0], "daily", "d1", correct=2)
+    _row, token = contest_screen(session, clock, duel)
+    screen = socketio.test_client(app, namespace="/screen", auth={"token": token})
+    assert updates(screen)[0]["podium"] is None
+    clock.set(AFTER_DECEMBER)
+    with app.app_context():
+        assert freeze_contests(app) == [duel["contest"].id]
+    [pushed] = updates(screen)
+    assert pushed["contest"]["frozen"] is True and pushed["podium"][0]["name"] == "一支部"
+    assert pushed["winner"]["name"] == "一支部"
+    screen.disconnect(namespace="/screen")

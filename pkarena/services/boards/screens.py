@@ -315,6 +315,13 @@ def list_rows(session: Session, path_prefix: str) -> list[ScreenListRow]:
     return rows
 
 
+def push_contest(session: Session, store: Store, clock: Clock, contest_id: int) -> None:
+    """Send a contest's screens its payload now: after a change no award makes (the freeze shows the podium)."""
+    scope = load_scope(session, "contest", contest_id)
+    if scope is not None:
+        socketio.emit("board.update", scope_payload(session, store, clock, scope), to=scope.room, namespace=NAMESPACE)
+
+
 def notify_revoked(row: ScreenToken) -> None:
     """Tell the screens opened with a revoked token to reload (they then show the 410 page)."""
     socketio.emit("screen.revoked", {"id": row.id}, to=token_room(row), namespace=NAMESPACE)
