@@ -116,6 +116,7 @@ def freeze_months(app: Any) -> list[str]:
 def freeze_contests(app: Any) -> list[int]:
     """Daily (and at start): freeze every contest whose window has ended (catch-up; idempotent)."""
     from pkarena.extensions import db
+    from pkarena.services.boards import screens
     from pkarena.services.contests import standings as contest_standings
 
     store, clock = app.extensions["pkarena.store"], app.extensions["pkarena.clock"]
@@ -128,6 +129,8 @@ def freeze_contests(app: Any) -> list[int]:
         if frozen:
             contest_standings.rebuild(session, store)  # a frozen contest's boards are no longer kept
             contest_standings.changed(store)
+        for contest_id in frozen:  # its office screens turn to the podium without a reload
+            screens.push_contest(session, store, clock, contest_id)
     return frozen
 
 

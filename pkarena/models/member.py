@@ -93,10 +93,10 @@ class Invite(Base):
 
 
 class ScreenToken(Base):
-    """A revocable, read-only token for an office screen of an org, pairing or joint group."""
+    """A revocable, read-only token for an office screen of an org, pairing, joint group or contest."""
 
     __tablename__ = "screen_token"
-    __table_args__ = (CheckConstraint("scope_kind IN ('org','pairing','joint_group')", name="scope_kind"),)
+    __table_args__ = (CheckConstraint("scope_kind IN ('org','pairing','joint_group','contest')", name="scope_kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from flask import Flask, current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
@@ -70,23 +70,24 @@ class AffectedScopes:
 
     A match's end awards all its players within milliseconds, and each award asked the database which
     screens it affects (two queries and a session): one lookup now serves them all. A screen that
-    connects clears it; one created on another process is seen within `ttl`.
+    connects clears it; one created on another process is seen within `ttl`. The key is the org and,
+    because a contest counts only some sources and days, the entry's source and day.
     """
 
     def __init__(self, ttl: float = SCOPES_TTL_S, now: Callable[[], float] = time.monotonic) -> None:
         self.ttl, self.now = ttl, now
         self._lock = threading.Lock()
-        self._known: dict[int, tuple[float, list[tuple[str, int]]]] = {}
+        self._known: dict[Hashable, tuple[float, list[tuple[str, int]]]] = {}
 
-    def get(self, org_id: int, lookup: Callable[[], list[tuple[str, int]]]) -> list[tuple[str, int]]:
-        """The scopes for `org_id`, from `lookup()` unless looked up less than `ttl` ago."""
+    def get(self, key: Hashable, lookup: Callable[[], list[tuple[str, int]]]) -> list[tuple[str, int]]:
+        """The scopes for `key`, from `lookup()` unless looked up less than `ttl` ago."""
         with self._lock:
-            known = self._known.get(org_id)
+            known = self._known.get(key)
         if known is not None and known[0] > self.now():
             return known[1]
         scopes = lookup()
         with self._lock:
-            self._known[org_id] = (self.now() + self.ttl, scopes)
+            self._known[key] = (self.now() + self.ttl, scopes)
         return scopes
 
     def clear(self) -> None:
@@ -136,7 +137,11 @@ class PushThrottle:
 
 
 def register_screen_push(app: Flask) -> PushThrottle:
-    """Push `board.update` to the screens an award affects, after every committed award of `app`."""
+    """Push `board.update` to the screens an award affects, after every committed award of `app`.
+
+    Contest screens are in the list when the contest counts the entry: `ContestBoardUpdater` is an
+    earlier listener of the same award, so the payload built here already has the new standings.
+    """
     store, clock = app.extensions["pkarena.store"], app.extensions["pkarena.clock"]
 
     def push(room: str) -> None:
@@ -155,7 +160,7 @@ def register_screen_push(app: Flask) -> PushThrottle:
             return screens.affected_scopes(session, entry)
 
     def on_entry(entry: LedgerEntry) -> None:
-        for kind, scope_id in remembered.get(entry.org_id, lambda: lookup(entry)):
+        for kind, scope_id in remembered.get((entry.org_id, entry.source, entry.day), lambda: lookup(entry)):
             throttle.changed(screens.room_for(kind, scope_id))
 
     app.extensions["pkarena.boards"].listeners.append(on_entry)

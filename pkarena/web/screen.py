@@ -32,7 +32,11 @@ def board(token: str):
                                title=_("大屏链接已收回") if gone else _("大屏链接不存在"))
         return _no_store(make_response(body, 410 if gone else 404))
     payload = screens.screen_payload(session, runtime.store(), runtime.clock(), row)
-    login_url = url_for("auth.login", _external=True)
-    body = render_template("screen/board.html", payload=payload, token=token, login_url=login_url,
-                           qr=qr_svg(login_url, scale=10, border=2, omitsize=True))
+    if payload["kind"] == "contest":  # the QR opens the member contest page (after logging in)
+        join_url = url_for("contests.show", contest_id=payload["contest"]["id"], _external=True)
+        template = "screen/contest.html"
+    else:
+        join_url, template = url_for("auth.login", _external=True), "screen/board.html"
+    body = render_template(template, payload=payload, token=token, join_url=join_url,
+                           qr=qr_svg(join_url, scale=10, border=2, omitsize=True))
     return _no_store(make_response(body, 200))

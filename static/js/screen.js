@@ -1,13 +1,13 @@
 // Office screen (TV kiosk): rotating board views drawn with ECharts, updated by `/screen` pushes.
-// Sizes derive from the window height, so 1920×1080 and 3840×2160 look the same. No polling: the
-// Socket.IO client reconnects by itself and the server sends the current state on every (re)connect.
+// Sizes derive from the window height, so 1920×1080 and 3840×2160 look the same; pushes come through
+// screen-socket.js (reconnects, revocation).
 import { colours, drawChart } from "./chart.js";
+import { connectScreen } from "./screen-socket.js";
 
 const ROTATE_MS = 15000;
 const root = document.querySelector(".scr");
 const labels = JSON.parse(document.getElementById("screen-labels").textContent);
 let state = JSON.parse(document.getElementById("screen-data").textContent);
-let updates = 0;
 const charts = {};
 
 const { gold: GOLD, cream: CREAM, ember: EMBER, onGold: ON_GOLD } = colours(root); // the screen's own palette
@@ -192,29 +192,8 @@ window.requestAnimationFrame(() => root.classList.add("rotating"));
 setInterval(() => show(current + 1), ROTATE_MS);
 window.addEventListener("resize", render); // font sizes follow the window height (the charts resized first)
 
-const offline = document.getElementById("scr-offline");
-const socket = window.io("/screen", { auth: { token: root.dataset.token } });
-let syncing = true; // the first push after (re)connecting re-sends the current state: no highlight
-socket.on("connect", () => { offline.hidden = true; syncing = true; });
-socket.on("disconnect", () => { offline.hidden = false; });
-socket.on("connect_error", (err) => {
-  offline.hidden = false;
-  // A refused token will not be accepted on retry: reload so the page shows why (410).
-  if (err && err.data && err.data.code === "SCREEN_TOKEN_INVALID") window.location.reload();
-});
-socket.on("screen.revoked", () => window.location.reload());
-socket.on("board.update", (payload) => {
+connectScreen(root, (payload) => {
   state = { ...payload, label: state.label };
-  updates += 1;
-  root.dataset.updates = String(updates);
   render();
-  if (syncing) {
-    syncing = false;
-    return;
-  }
-  const stamp = document.getElementById("scr-updated");
-  stamp.classList.remove("flash");
-  void stamp.offsetWidth;
-  stamp.classList.add("flash");
 });
 root.dataset.ready = "true";

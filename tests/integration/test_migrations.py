@@ -150,3 +150,23 @@ def test_the_migration_history_is_one_line_starting_at_0001():
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1
     assert [rev.revision for rev in script.walk_revisions()][-1] == "0001"
+
+
+def screen_scope_check(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        [check] = [c for c in inspect(engine).get_check_constraints("screen_token")
+                   if c["name"] == "ck_screen_token_scope_kind"]
+        return check["sqltext"]
+    finally:
+        engine.dispose()
+
+
+def test_0006_lets_a_screen_show_a_contest_and_its_downgrade_restores_the_old_check(empty_url):
+    config = alembic_config(empty_url)
+    command.upgrade(config, "0005")
+    assert "contest" not in screen_scope_check(empty_url)
+    command.upgrade(config, "0006")
+    assert "contest" in screen_scope_check(empty_url) and "joint_group" in screen_scope_check(empty_url)
+    command.downgrade(config, "0005")
+    assert "contest" not in screen_scope_check(empty_url) and "joint_group" in screen_scope_check(empty_url)

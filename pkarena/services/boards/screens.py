@@ -1,10 +1,11 @@
-"""Office screens: revocable read-only tokens per org, pairing or joint group, and what a screen draws."""
+"""Office screens: revocable read-only tokens per org, pairing, joint group or contest, and what a screen draws."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import asdict, dataclass
+from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -13,15 +14,30 @@ from pkarena.clock import Clock
 from pkarena.engine.periods import Period
 from pkarena.engine.ranking import shared_ranks
 from pkarena.extensions import socketio
-from pkarena.models import JointGroup, JointGroupOrg, LedgerEntry, Member, Org, Pairing, ScreenToken
+from pkarena.models import (
+    Contest,
+    ContestOrg,
+    JointGroup,
+    JointGroupOrg,
+    LedgerEntry,
+    Member,
+    Org,
+    Pairing,
+    ScreenToken,
+)
 from pkarena.services import audit
 from pkarena.services.boards import metrics
+from pkarena.services.contests import manage as contest_manage
+from pkarena.services.contests import screen as contest_screen
+from pkarena.services.contests.standings import LIVE_STATUSES
 from pkarena.services.monthly import snapshots
 from pkarena.store import keys
 from pkarena.store.base import Store
 
 NAMESPACE = "/screen"  # the Socket.IO namespace of office screens (realtime/screen.py serves it)
-SCOPE_KINDS = ("org", "pairing", "joint_group")
+SCOPE_KINDS = ("org", "pairing", "joint_group", "contest")
+# Contests an organizer may put on a screen: published ones (running, to come, ended or frozen).
+SCREEN_CONTEST_STATUSES = ("scheduled", "frozen")
 TOP_MEMBERS = 20
 TOKEN_BYTES = 24  # 192 random bits: the URL is the only credential a screen has
 # The frozen ranking a screen shows: an org's members, a pairing's or joint group's orgs.
@@ -34,8 +50,9 @@ class ScreenError(Exception):
 
 @dataclass(frozen=True)
 class ScreenScope:
-    """What a screen shows: an org subtree, a pairing or a joint group; `owners` are the orgs it
-    covers (the org itself, the two sides, the group's orgs), `orgs` the ones its race compares."""
+    """What a screen shows: an org subtree, a pairing, a joint group or a contest; `owners` are the orgs
+    it covers (the org itself, the two sides, the group's orgs, the contest's participants), `orgs` the
+    ones its race compares."""
 
     kind: str
     id: int
@@ -73,7 +90,7 @@ def create(session: Session, clock: Clock, *, scope_kind: str, scope_id: int, la
         raise ScreenError("请填写大屏名称")
     scope = load_scope(session, scope_kind, scope_id)
     if scope is None:
-        raise ScreenError("大屏对应的组织、结对或联合组不存在")
+        raise ScreenError("大屏对应的组织、结对、联合组或竞赛不存在")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     row = ScreenToken(token_hash=hash_token(token), label=label[:120], scope_kind=scope.kind, scope_id=scope.id,
                       created_by_id=actor_id, created_at=clock.now())
@@ -116,10 +133,12 @@ def screens_for(session: Session, path_prefix: str) -> list[ScreenToken]:
     inside = select(Org.id).where(Org.path.startswith(path_prefix))
     pairings = select(Pairing.id).where(or_(Pairing.org_a_id.in_(inside), Pairing.org_b_id.in_(inside)))
     groups = select(JointGroupOrg.group_id).where(JointGroupOrg.org_id.in_(inside))
+    contests = select(ContestOrg.contest_id).where(ContestOrg.org_id.in_(inside))
     return list(session.execute(query.where(or_(
         (ScreenToken.scope_kind == "org") & ScreenToken.scope_id.in_(inside),
         (ScreenToken.scope_kind == "pairing") & ScreenToken.scope_id.in_(pairings),
         (ScreenToken.scope_kind == "joint_group") & ScreenToken.scope_id.in_(groups),
+        (ScreenToken.scope_kind == "contest") & ScreenToken.scope_id.in_(contests),
     ))).scalars())
 
 
@@ -144,7 +163,19 @@ def load_scope(session: Session, kind: str, scope_id: int) -> ScreenScope | None
             return None
         grouped = [link.org for link in group.members]
         return ScreenScope(kind, group.id, group.name, grouped, grouped)
+    if kind == "contest":
+        contest = session.get(Contest, scope_id)
+        if contest is None:
+            return None
+        sides = [link.org for link in contest.orgs]
+        return ScreenScope(kind, contest.id, contest.name, sides, sides)
     return None
+
+
+def contests_for(session: Session, actor: Member) -> list[Contest]:
+    """Published contests the actor may manage, newest first: the ones they may put on a screen."""
+    return [contest for contest in contest_manage.visible_to(session, actor)
+            if contest.status in SCREEN_CONTEST_STATUSES and contest_manage.can_manage(actor, contest)]
 
 
 def in_scope(scope: ScreenScope, path_prefix: str) -> bool:
@@ -152,8 +183,18 @@ def in_scope(scope: ScreenScope, path_prefix: str) -> bool:
     return any(org.path.startswith(path_prefix) for org in scope.owners)
 
 
+def counting_contests(session: Session, entry: LedgerEntry, ancestors: list[int]) -> list[int]:
+    """Live contests that count an entry: one of its org's ancestors is a side, its day and source are in."""
+    day = date.fromisoformat(entry.day)
+    found = session.execute(select(Contest).join(ContestOrg).where(
+        Contest.status.in_(LIVE_STATUSES), ContestOrg.org_id.in_(ancestors),
+        Contest.starts_on <= day, Contest.ends_on >= day)).scalars()
+    return sorted({contest.id for contest in found if entry.source in contest.sources})
+
+
 def affected_scopes(session: Session, entry: LedgerEntry) -> list[tuple[str, int]]:
-    """Scopes with an active screen whose boards an entry moved (its org's ancestors and their pairings/groups)."""
+    """Scopes with an active screen whose boards an entry moved (its org's ancestors and their pairings/groups,
+    and the contests that count it)."""
     org = session.get(Org, entry.org_id)
     if org is None:
         return []
@@ -164,7 +205,9 @@ def affected_scopes(session: Session, entry: LedgerEntry) -> list[tuple[str, int
         ScreenToken.revoked_at.is_(None),
         or_((ScreenToken.scope_kind == "org") & ScreenToken.scope_id.in_(ancestors),
             (ScreenToken.scope_kind == "pairing") & ScreenToken.scope_id.in_(pairings),
-            (ScreenToken.scope_kind == "joint_group") & ScreenToken.scope_id.in_(groups)),
+            (ScreenToken.scope_kind == "joint_group") & ScreenToken.scope_id.in_(groups),
+            (ScreenToken.scope_kind == "contest")
+            & ScreenToken.scope_id.in_(counting_contests(session, entry, ancestors))),
     )).all()
     return sorted((kind, int(scope_id)) for kind, scope_id in rows)
 
@@ -213,6 +256,8 @@ def frozen_view(session: Session, scope: ScreenScope) -> dict | None:
 
 def scope_payload(session: Session, store: Store, clock: Clock, scope: ScreenScope) -> dict:
     """Everything the screens of one scope draw (the same for every token of the scope; JSON-able)."""
+    if scope.kind == "contest":
+        return contest_screen.payload(session, store, clock, session.get(Contest, scope.id))
     month, now = clock.month_key(), clock.now()
     race = org_race(session, store, month, scope.orgs)
     tug = None
@@ -223,6 +268,7 @@ def scope_payload(session: Session, store: Store, clock: Clock, scope: ScreenSco
     totals = {"total": round(sum(m.total for m in covered)), "members": sum(m.members for m in covered),
               "participants": sum(m.participants for m in covered)}
     return {
+        "kind": "board",
         "scope": {"kind": scope.kind, "id": scope.id, "name": scope.name},
         "totals": totals,
         "month": month,
@@ -239,7 +285,7 @@ def screen_payload(session: Session, store: Store, clock: Clock, token_row: Scre
     """What the screen of `token_row` draws: its scope's payload plus its own label."""
     scope = load_scope(session, token_row.scope_kind, token_row.scope_id)
     if scope is None:
-        raise ScreenError("大屏对应的组织、结对或联合组不存在")
+        raise ScreenError("大屏对应的组织、结对、联合组或竞赛不存在")
     return {**scope_payload(session, store, clock, scope), "label": token_row.label}
 
 
@@ -267,6 +313,13 @@ def list_rows(session: Session, path_prefix: str) -> list[ScreenListRow]:
         rows.append(ScreenListRow(row.id, row.label, row.scope_kind, scope.name if scope else "—", row.created_at,
                                   row.revoked_at is not None))
     return rows
+
+
+def push_contest(session: Session, store: Store, clock: Clock, contest_id: int) -> None:
+    """Send a contest's screens its payload now: after a change no award makes (the freeze shows the podium)."""
+    scope = load_scope(session, "contest", contest_id)
+    if scope is not None:
+        socketio.emit("board.update", scope_payload(session, store, clock, scope), to=scope.room, namespace=NAMESPACE)
 
 
 def notify_revoked(row: ScreenToken) -> None:

@@ -19,11 +19,11 @@ from pkarena.web.admin.helpers import flash_errors, org_choices, scoped_orgs
 from pkarena.web.guards import screen_or_404
 from pkarena.web.qr import qr_svg
 
-SCOPE_LABELS = {"org": _l("组织"), "pairing": _l("结对"), "joint_group": _l("联合组")}
+SCOPE_LABELS = {"org": _l("组织"), "pairing": _l("结对"), "joint_group": _l("联合组"), "contest": _l("竞赛")}
 
 
 class ScreenCreateForm(FlaskForm):
-    """A new screen: a name and what it shows (`org:ID`, `pairing:ID` or `joint_group:ID`)."""
+    """A new screen: a name and what it shows (`org:ID`, `pairing:ID`, `joint_group:ID` or `contest:ID`)."""
 
     label = StringField(_l("大屏名称"), validators=[DataRequired(message=_l("此项为必填项")), Length(max=120)])
     scope = SelectField(_l("展示范围"), validators=[DataRequired(message=_l("此项为必填项"))])
@@ -36,7 +36,9 @@ def _create_form() -> ScreenCreateForm:
         [(f"org:{org_id}", f"{SCOPE_LABELS['org']}：{label}") for org_id, label in org_choices(scoped_orgs())]
         + [(f"pairing:{p.id}", f"{SCOPE_LABELS['pairing']}：{p.name}") for p in orgs.pairings_for(session, path)]
         + [(f"joint_group:{g.id}", f"{SCOPE_LABELS['joint_group']}：{g.name}")
-           for g in orgs.joint_groups_for(session, path)])
+           for g in orgs.joint_groups_for(session, path)]
+        + [(f"contest:{c.id}", f"{SCOPE_LABELS['contest']}：{c.name}")
+           for c in screens.contests_for(session, current_user)])
     return form
 
 
