@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from support.services import missing
 
 from pkarena import blocking
 from pkarena.config import Config
@@ -67,3 +72,48 @@ def test_the_limit_comes_from_the_config_and_is_at_least_one(limit, monkeypatch)
     assert Config().PASSWORD_HASH_CONCURRENCY >= 1  # default: the number of cores
     limit(0)
     assert blocking.hashing_limit() == 1
+
+
+GEVENT_PROBE = textwrap.dedent("""
+    from gevent import monkey
+    monkey.patch_all()
+    import gevent
+    from werkzeug.security import check_password_hash, generate_password_hash
+    from pkarena import blocking
+
+    blocking.limit_hashing(2)
+    stored = generate_password_hash("correct horse")
+    native_lock = monkey.get_original("_thread", "allocate_lock")()  # the hashes run on native threads
+    in_flight, spins = [0, 0], [0]
+
+    def counted(password):
+        with native_lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight[1], in_flight[0])
+        try:
+            return check_password_hash(stored, password)
+        finally:
+            with native_lock:
+                in_flight[0] -= 1
+
+    def other_player():
+        while True:
+            spins[0] += 1
+            gevent.sleep(0.001)
+
+    runner = gevent.spawn(other_player)
+    logins = [gevent.spawn(blocking.limited, counted, "correct horse") for _ in range(8)]
+    gevent.joinall(logins)
+    runner.kill()
+    print(all(g.value for g in logins), in_flight[1], spins[0])
+""")
+
+
+def test_under_gevent_waiting_logins_leave_the_loop_free_and_stay_bounded() -> None:
+    if importlib.util.find_spec("gevent") is None:
+        missing("gevent", "not installed: pip install -e '.[test,prod]'")
+    done = subprocess.run([sys.executable, "-c", GEVENT_PROBE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    ok, most, spins = done.stdout.split()
+    assert ok == "True" and 1 <= int(most) <= 2
+    assert int(spins) > 8  # the other player kept running while eight logins queued for two slots
