@@ -11,7 +11,8 @@ room: the ratio is what PK Arena adds (validation, lease, Store, engine, ledger)
     python bench/pk.py --redis redis://127.0.0.1:6379/9             # a Redis db of its own: it is flushed
 
 The real server runs on a scratch PostgreSQL database (created, migrated, seeded, dropped) and a
-Redis store; needs aiohttp (the async Socket.IO client's websocket transport).
+Redis store; needs `pip install -e '.[bench]'` (aiohttp: the async Socket.IO client's websocket transport;
+gunicorn and gevent for `--server gunicorn`). Missing packages or services stop it at once, saying which.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # tests/support/servers.py: free ports, start, wait and stop a server
 
+import preflight  # noqa: E402  (bench/, the script's own folder)
 from support.servers import BIN, Server  # noqa: E402  (after the path above)
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:55432/pkarena_test"  # as .ci/services.sh starts it
@@ -106,15 +108,15 @@ async def login(http, base: str, username: str) -> str:
 async def player(base: str, username: str | None, matches: int, result: Result, seed_n: int,
                  ready: asyncio.Barrier, arrivals: asyncio.Semaphore) -> None:
     """One simulated phone: queue for pk4, answer every question after a think time, `matches` times."""
-    import aiohttp
-    import socketio
-
     rng = random.Random(seed_n)
     events: asyncio.Queue = asyncio.Queue()
-    sio = socketio.AsyncClient(reconnection=False)
-    for name in ("question", "match.end"):
-        sio.on(name, namespace="/play", handler=lambda data, name=name: events.put_nowait((name, data)))
-    try:
+    try:  # anything failing before the barrier must abort it: the other players and `load` wait on it
+        import aiohttp
+        import socketio
+
+        sio = socketio.AsyncClient(reconnection=False)
+        for name in ("question", "match.end"):
+            sio.on(name, namespace="/play", handler=lambda data, name=name: events.put_nowait((name, data)))
         async with arrivals:  # a few at a time: hundreds of simultaneous handshakes overflow the listen backlog
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
                                              timeout=aiohttp.ClientTimeout(total=60)) as http:
@@ -122,7 +124,7 @@ async def player(base: str, username: str | None, matches: int, result: Result, 
             await sio.connect(base, namespaces=["/play"], transports=["websocket"], headers={"Cookie": cookie},
                               wait_timeout=30)
     except BaseException:
-        ready.abort()  # everyone else would wait for this player forever
+        await ready.abort()  # a coroutine: not awaited, it never ran and everyone else waited forever
         raise
     await ready.wait()
     try:
@@ -277,6 +279,17 @@ def label(args) -> str:
     return "gunicorn -k gevent" if args.server == "gunicorn" else "pkarena serve, threading"
 
 
+def check(args) -> None:
+    """Stop at once, saying why, when a package, the installed `pkarena` command or a service is missing."""
+    preflight.modules("aiohttp", "socketio", why="the simulated players' async Socket.IO client")
+    if args.server == "gunicorn":
+        preflight.modules("gunicorn", "gevent", why="--server gunicorn")
+    if not (BIN / "pkarena").exists():
+        preflight.fail(f"no `pkarena` command next to {sys.executable}; install the project: {preflight.INSTALL}")
+    preflight.postgres(args.postgres)
+    preflight.redis(args.redis)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--players", type=int, default=80, help="simulated players (a multiple of 4)")
@@ -287,6 +300,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.players % 4:
         raise SystemExit("--players must be a multiple of 4")
+    check(args)
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
