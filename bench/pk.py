@@ -53,7 +53,8 @@ class Result:
     matches: int = 0
     errors: int = 0
     seconds: float = 0.0
-    peak_rss_mb: float = 0.0  # the server's process tree, sampled every second during the load
+    peak_rss_mb: float = 0.0  # the server's process tree, sampled every second while the players log in
+    play_rss_mb: float = 0.0  # … and while they play (the login burst's scrypt buffers are not play's)
     peak_threads: int = 0
     server_cpu_s: float = 0.0  # user + system CPU of the server's process tree during the load
 
@@ -206,12 +207,14 @@ def measured(process: subprocess.Popen, base: str, usernames: list[str | None], 
     """Run the load while a thread samples the server's memory and threads."""
     import threading
 
-    peaks, done, cpu_marks = [0.0, 0], threading.Event(), []
+    peaks, done, cpu_marks = [0.0, 0, 0.0], threading.Event(), []
 
     def sample() -> None:
         while not done.wait(1.0):
             rss, threads, _cpu = tree_usage(process.pid)
             peaks[0], peaks[1] = max(peaks[0], rss), max(peaks[1], threads)
+            if cpu_marks:  # every player is in: play from here on
+                peaks[2] = max(peaks[2], rss)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -221,7 +224,7 @@ def measured(process: subprocess.Popen, base: str, usernames: list[str | None], 
     finally:
         done.set()
         sampler.join()
-    result.peak_rss_mb, result.peak_threads = peaks[0], int(peaks[1])
+    result.peak_rss_mb, result.peak_threads, result.play_rss_mb = peaks[0], int(peaks[1]), peaks[2]
     result.server_cpu_s = tree_usage(process.pid)[2] - cpu_marks[0]
     return result
 
@@ -310,12 +313,12 @@ def main() -> None:
     print(f"\n{datetime.now(UTC):%Y-%m-%d}, {platform.platform()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}; {args.players} players = {args.players // 4} concurrent 4-player matches, "
           f"{args.matches} matches each\n")
-    print("| server | answers | ack p50 ms | ack p95 ms | ack p99 ms | matches/min | errors | peak RSS MiB | peak threads "
-          "| server CPU ms/answer |")
+    print("| server | answers | ack p50 ms | ack p95 ms | ack p99 ms | matches/min | errors "
+          "| peak RSS MiB (with logins / play) | peak threads | server CPU ms/answer |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in (real, echo):
         print(f"| {r.name} | {len(r.latencies_ms)} | {r.pct(50):.1f} | {r.pct(95):.1f} | {r.pct(99):.1f} | "
-              f"{r.per_minute:.1f} | {r.errors} | {r.peak_rss_mb:.0f} | {r.peak_threads} | {r.cpu_ms_per_answer:.2f} |")
+              f"{r.per_minute:.1f} | {r.errors} | {r.peak_rss_mb:.0f} / {r.play_rss_mb:.0f} | {r.peak_threads} | {r.cpu_ms_per_answer:.2f} |")
     print(f"\nratio PK Arena / bare: p50 {real.pct(50) / echo.pct(50):.1f}×, p95 {real.pct(95) / echo.pct(95):.1f}×, "
           f"mean {statistics.fmean(real.latencies_ms) / statistics.fmean(echo.latencies_ms):.1f}×")
 
