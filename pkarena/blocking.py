@@ -62,8 +62,11 @@ def off_loop_map(function: Callable[[A], T], items: Sequence[A]) -> list[T]:
 
 def _new_gate(limit: int):
     if gevent_patched():
+        import gevent
         import gevent.lock
 
+        threads = gevent.get_hub().threadpool  # 10 native threads by default: let a larger bound use its slots
+        threads.maxsize = max(threads.maxsize, limit)
         return gevent.lock.BoundedSemaphore(limit)  # waiters yield to the hub instead of blocking it
     return threading.BoundedSemaphore(limit)
 
