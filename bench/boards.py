@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import preflight  # bench/, the script's own folder
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -68,6 +69,7 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    preflight.redis(args.redis)
 
     rng = random.Random(args.seed)
     client = redis.Redis.from_url(args.redis, decode_responses=True)

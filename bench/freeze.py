@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import preflight  # bench/, the script's own folder
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 
@@ -118,32 +119,73 @@ def seed(url: str, members: int, entries: int) -> dict[str, float]:
     return steps
 
 
-def postgres_cpu() -> float | None:
-    """CPU seconds used so far by the local PostgreSQL processes, None when there are none to read.
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat's fields after the command name (ppid first)."""
+    return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
 
-    Ended parallel workers count through their parent's cutime/cstime (the postmaster reaps them).
+
+def _comm(pid: int) -> str:
+    return (Path("/proc") / str(pid) / "comm").read_text().strip()
+
+
+def postmaster_of(url: str) -> int | None:
+    """The pid of the postmaster serving `url` when it runs on this host, else None (no server CPU column).
+
+    Our own backend's parent: another cluster on the same host (a second PostgreSQL, a CI service)
+    has another postmaster, so its processes are not counted.
     """
-    ticks, found = 0, False
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            try:
+                parent = int(_stat(backend)[1])
+                if _comm(backend) == "postgres" and _comm(parent) in ("postgres", "postmaster"):
+                    return parent
+            except (OSError, IndexError, ValueError):  # a remote server, or another PID namespace
+                pass
+            return None
+    finally:
+        engine.dispose()
+
+
+def postgres_cpu(postmaster: int | None) -> float | None:
+    """CPU seconds used so far by one PostgreSQL cluster: its postmaster and every process under it.
+
+    Ended backends and parallel workers count through the postmaster's cutime/cstime (it reaps them).
+    """
+    if postmaster is None:
+        return None
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() != "postgres":
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+            except (OSError, IndexError, ValueError):  # the process ended meanwhile
                 continue
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        found = True
-        ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
-    return ticks / os.sysconf("SC_CLK_TCK") if found else None
+    cluster, grew = {postmaster}, True
+    while grew:  # backends are the postmaster's children; their own children (if any) count too
+        grew = False
+        for pid, parent in parents.items():
+            if parent in cluster and pid not in cluster:
+                cluster.add(pid)
+                grew = True
+    ticks = 0
+    for pid in cluster:
+        try:
+            ticks += sum(int(value) for value in _stat(pid)[11:15])  # utime, stime, cutime, cstime
+        except (OSError, IndexError, ValueError):
+            if pid == postmaster:
+                return None  # the server went away
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def timed(func: Callable[[], object]) -> tuple[float, float, float | None]:
+def timed(func: Callable[[], object], postmaster: int | None) -> tuple[float, float, float | None]:
     """Wall seconds, this process's CPU seconds (all threads) and the PostgreSQL server's CPU seconds of one call."""
-    server, cpu, started = postgres_cpu(), time.process_time(), time.perf_counter()
+    server, cpu, started = postgres_cpu(postmaster), time.process_time(), time.perf_counter()
     func()
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    after = postgres_cpu()
+    after = postgres_cpu(postmaster)
     return wall, cpu, None if server is None or after is None else after - server
 
 
@@ -160,7 +202,7 @@ def report(args: argparse.Namespace, scopes: tuple[int, int], group_by: list[tup
     print(f"\nPostgreSQL, {args.members:,} members, {args.entries:,} entries, {scopes[0]} scopes, "
           f"{scopes[1]:,} snapshot rows; median of {args.rounds} rounds; {platform.python_version()}, "
           f"{os.cpu_count()} CPUs")
-    print("| step | wall seconds | client CPU seconds | server CPU seconds |")
+    print("| step | wall seconds | client CPU seconds | server CPU seconds (this cluster's processes) |")
     print("| --- | ---: | ---: | ---: |")
     print(f"| bare GROUP BY member_id | {column(group_by, 0)} | {column(group_by, 1)} | {column(group_by, 2)} |")
     print(f"| freeze_month | {column(froze, 0)} | {column(froze, 1)} | {column(froze, 2)} |")
@@ -184,6 +226,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG))
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
+    preflight.postgres(args.postgres)
 
     server = args.postgres.rsplit("/", 1)[0]
     admin = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
@@ -211,10 +254,11 @@ def main() -> None:
                 freeze.freeze_month(session, clock, MONTH)
 
         baseline()  # warm the cache for both
+        postmaster = postmaster_of(url)
         group_by, froze = [], []
         for _ in range(args.rounds):  # interleaved, so load swings hit both alike
-            group_by.append(timed(baseline))
-            froze.append(timed(run_freeze))
+            group_by.append(timed(baseline, postmaster))
+            froze.append(timed(run_freeze, postmaster))
         phases = {}
         with factory() as session:  # where a freeze's time goes (one extra, unwritten computation)
             started = time.perf_counter()

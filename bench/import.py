@@ -27,6 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import preflight  # bench/, the script's own folder
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -173,6 +174,8 @@ def main() -> None:
                         help="instead of the table: cProfile one csv import and re-import into the first backend, "
                              "print the top N")
     args = parser.parse_args()
+    if "postgresql" in args.backends.split(","):
+        preflight.postgres(args.postgres)
     with tempfile.TemporaryDirectory(prefix="pkarena-import-bench-") as tmp:
         folder = Path(tmp)
         rows = make_rows(args.rows)

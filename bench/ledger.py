@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import preflight  # bench/, the script's own folder
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, create_engine, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -263,6 +264,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG),
                         help="a PostgreSQL URL on the server to use; the bench creates and drops its own database")
     args = parser.parse_args(argv)
+    if "postgres" in args.backends.split(","):
+        preflight.postgres(args.postgres)
+    if args.store.startswith("redis"):
+        preflight.redis(args.store)
     thread_counts = [int(t) for t in args.threads.split(",")]
     backends = args.backends.split(",")
 

@@ -11,7 +11,8 @@ room: the ratio is what PK Arena adds (validation, lease, Store, engine, ledger)
     python bench/pk.py --redis redis://127.0.0.1:6379/9             # a Redis db of its own: it is flushed
 
 The real server runs on a scratch PostgreSQL database (created, migrated, seeded, dropped) and a
-Redis store; needs aiohttp (the async Socket.IO client's websocket transport).
+Redis store; needs `pip install -e '.[bench]'` (aiohttp: the async Socket.IO client's websocket transport;
+gunicorn and gevent for `--server gunicorn`). Missing packages or services stop it at once, saying which.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # tests/support/servers.py: free ports, start, wait and stop a server
 
+import preflight  # noqa: E402  (bench/, the script's own folder)
 from support.servers import BIN, Server  # noqa: E402  (after the path above)
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:55432/pkarena_test"  # as .ci/services.sh starts it
@@ -51,7 +53,8 @@ class Result:
     matches: int = 0
     errors: int = 0
     seconds: float = 0.0
-    peak_rss_mb: float = 0.0  # the server's process tree, sampled every second during the load
+    peak_rss_mb: float = 0.0  # the server's process tree, sampled every second while the players log in
+    play_rss_mb: float = 0.0  # … and while they play (the login burst's scrypt buffers are not play's)
     peak_threads: int = 0
     server_cpu_s: float = 0.0  # user + system CPU of the server's process tree during the load
 
@@ -106,15 +109,15 @@ async def login(http, base: str, username: str) -> str:
 async def player(base: str, username: str | None, matches: int, result: Result, seed_n: int,
                  ready: asyncio.Barrier, arrivals: asyncio.Semaphore) -> None:
     """One simulated phone: queue for pk4, answer every question after a think time, `matches` times."""
-    import aiohttp
-    import socketio
-
     rng = random.Random(seed_n)
     events: asyncio.Queue = asyncio.Queue()
-    sio = socketio.AsyncClient(reconnection=False)
-    for name in ("question", "match.end"):
-        sio.on(name, namespace="/play", handler=lambda data, name=name: events.put_nowait((name, data)))
-    try:
+    try:  # anything failing before the barrier must abort it: the other players and `load` wait on it
+        import aiohttp
+        import socketio
+
+        sio = socketio.AsyncClient(reconnection=False)
+        for name in ("question", "match.end"):
+            sio.on(name, namespace="/play", handler=lambda data, name=name: events.put_nowait((name, data)))
         async with arrivals:  # a few at a time: hundreds of simultaneous handshakes overflow the listen backlog
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
                                              timeout=aiohttp.ClientTimeout(total=60)) as http:
@@ -122,7 +125,7 @@ async def player(base: str, username: str | None, matches: int, result: Result, 
             await sio.connect(base, namespaces=["/play"], transports=["websocket"], headers={"Cookie": cookie},
                               wait_timeout=30)
     except BaseException:
-        ready.abort()  # everyone else would wait for this player forever
+        await ready.abort()  # a coroutine: not awaited, it never ran and everyone else waited forever
         raise
     await ready.wait()
     try:
@@ -204,12 +207,14 @@ def measured(process: subprocess.Popen, base: str, usernames: list[str | None], 
     """Run the load while a thread samples the server's memory and threads."""
     import threading
 
-    peaks, done, cpu_marks = [0.0, 0], threading.Event(), []
+    peaks, done, cpu_marks = [0.0, 0, 0.0], threading.Event(), []
 
     def sample() -> None:
         while not done.wait(1.0):
             rss, threads, _cpu = tree_usage(process.pid)
             peaks[0], peaks[1] = max(peaks[0], rss), max(peaks[1], threads)
+            if cpu_marks:  # every player is in: play from here on
+                peaks[2] = max(peaks[2], rss)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -219,7 +224,7 @@ def measured(process: subprocess.Popen, base: str, usernames: list[str | None], 
     finally:
         done.set()
         sampler.join()
-    result.peak_rss_mb, result.peak_threads = peaks[0], int(peaks[1])
+    result.peak_rss_mb, result.peak_threads, result.play_rss_mb = peaks[0], int(peaks[1]), peaks[2]
     result.server_cpu_s = tree_usage(process.pid)[2] - cpu_marks[0]
     return result
 
@@ -277,6 +282,17 @@ def label(args) -> str:
     return "gunicorn -k gevent" if args.server == "gunicorn" else "pkarena serve, threading"
 
 
+def check(args) -> None:
+    """Stop at once, saying why, when a package, the installed `pkarena` command or a service is missing."""
+    preflight.modules("aiohttp", "socketio", why="the simulated players' async Socket.IO client")
+    if args.server == "gunicorn":
+        preflight.modules("gunicorn", "gevent", why="--server gunicorn")
+    if not (BIN / "pkarena").exists():
+        preflight.fail(f"no `pkarena` command next to {sys.executable}; install the project: {preflight.INSTALL}")
+    preflight.postgres(args.postgres)
+    preflight.redis(args.redis)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--players", type=int, default=80, help="simulated players (a multiple of 4)")
@@ -287,6 +303,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.players % 4:
         raise SystemExit("--players must be a multiple of 4")
+    check(args)
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -296,12 +313,12 @@ def main() -> None:
     print(f"\n{datetime.now(UTC):%Y-%m-%d}, {platform.platform()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}; {args.players} players = {args.players // 4} concurrent 4-player matches, "
           f"{args.matches} matches each\n")
-    print("| server | answers | ack p50 ms | ack p95 ms | ack p99 ms | matches/min | errors | peak RSS MiB | peak threads "
-          "| server CPU ms/answer |")
+    print("| server | answers | ack p50 ms | ack p95 ms | ack p99 ms | matches/min | errors "
+          "| peak RSS MiB (with logins / play) | peak threads | server CPU ms/answer |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in (real, echo):
         print(f"| {r.name} | {len(r.latencies_ms)} | {r.pct(50):.1f} | {r.pct(95):.1f} | {r.pct(99):.1f} | "
-              f"{r.per_minute:.1f} | {r.errors} | {r.peak_rss_mb:.0f} | {r.peak_threads} | {r.cpu_ms_per_answer:.2f} |")
+              f"{r.per_minute:.1f} | {r.errors} | {r.peak_rss_mb:.0f} / {r.play_rss_mb:.0f} | {r.peak_threads} | {r.cpu_ms_per_answer:.2f} |")
     print(f"\nratio PK Arena / bare: p50 {real.pct(50) / echo.pct(50):.1f}×, p95 {real.pct(95) / echo.pct(95):.1f}×, "
           f"mean {statistics.fmean(real.latencies_ms) / statistics.fmean(echo.latencies_ms):.1f}×")
 

@@ -13,6 +13,8 @@ import itertools
 import sys
 import threading
 
+import preflight  # bench/, the script's own folder
+
 GROUP, QUESTIONS = 4, 5
 STEM = "回声基准题：下列哪一项是正确的？" * 2
 
@@ -93,9 +95,12 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=3.0)
     args = parser.parse_args()
     if args.mode == "gevent":
+        preflight.modules("gevent", why="the gevent echo server")
         from gevent import monkey
 
-        monkey.patch_all()
+        monkey.patch_all()  # before the check below imports socketio (and ssl, sockets)
+    preflight.modules("socketio", why=f"the {args.mode} echo server")
+    if args.mode == "gevent":
         from gevent import pywsgi
 
         _sio, app = build("gevent", args.gap)

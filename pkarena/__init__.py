@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, request, session
 from flask_login import current_user
 
+from pkarena.blocking import limit_hashing
 from pkarena.clock import Clock
 from pkarena.config import Config
 from pkarena.extensions import babel, csrf, db, limiter, login_manager, socketio
@@ -43,6 +44,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None, stor
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).resolve().parent / "translations")
     app.extensions["pkarena.config"] = config
+    limit_hashing(config.PASSWORD_HASH_CONCURRENCY)
     app.extensions["pkarena.clock"] = clock or Clock(config.PKARENA_TIMEZONE)
     app.extensions["pkarena.store"] = store or open_store(config.PKARENA_STORE_URL)
 

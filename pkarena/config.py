@@ -44,6 +44,9 @@ class Config:
     # Reverse proxies in front of the app (nginx = 1): their X-Forwarded-For is trusted, so the
     # login rate limit counts the visitor's address, not the proxy's.
     TRUSTED_PROXIES: int = 0
+    # scrypt hashes (login, registration, password change, member import) running at once per process:
+    # each holds a 32 MiB buffer, so a login burst needs at most this many × 32 MiB.
+    PASSWORD_HASH_CONCURRENCY: int = field(default_factory=lambda: os.cpu_count() or 1)
     TESTING: bool = False
     DEMO: bool = False
 

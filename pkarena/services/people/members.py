@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pkarena.blocking import off_loop, off_loop_map
+from pkarena.blocking import limited, limited_map
 from pkarena.clock import Clock
 from pkarena.models import Member, Membership, Org
 from pkarena.services import audit
@@ -30,13 +30,13 @@ class MemberError(Exception):
 
 
 def hash_password(password: str) -> str:
-    """A salted scrypt hash of `password`."""
-    return off_loop(generate_password_hash, password)
+    """A salted scrypt hash of `password` (through the process's hashing gate: 32 MiB each)."""
+    return limited(generate_password_hash, password)
 
 
 def hash_passwords(passwords: Sequence[str]) -> list[str]:
-    """`hash_password` of each, computed on every core at once (0.1 s each: bulk imports)."""
-    return off_loop_map(generate_password_hash, passwords)
+    """`hash_password` of each, as many at once as the gate allows (0.1 s each: bulk imports)."""
+    return limited_map(generate_password_hash, passwords)
 
 
 def validate_password(password: str) -> None:
@@ -56,7 +56,7 @@ def find_login(session: Session, login: str) -> Member | None:
 def authenticate(session: Session, login: str, password: str) -> Member | None:
     """The member if `login` (username or phone) and `password` match, else None."""
     member = find_login(session, login)
-    if member is None or not off_loop(check_password_hash, member.password_hash, password or ""):
+    if member is None or not limited(check_password_hash, member.password_hash, password or ""):
         return None
     return member
 
@@ -190,7 +190,7 @@ def set_status(session: Session, clock: Clock, member: Member, status: str, *, a
 
 def change_password(session: Session, clock: Clock, member: Member, old: str, new: str) -> None:
     """The member changes their own password, proving the old one (audited, committed)."""
-    if not off_loop(check_password_hash, member.password_hash, old or ""):
+    if not limited(check_password_hash, member.password_hash, old or ""):
         raise MemberError("原密码不正确", "old_password")
     validate_password(new)
     with use_case(session, _unchanged):
