@@ -37,6 +37,12 @@ MAX_WINDOW_DAYS = 366
 RATIO_DIGITS = 6
 
 
+def counted_sources(chosen: Sequence[str]) -> tuple[str, ...]:
+    """The ledger sources a contest counts: the chosen ones, plus corrections of 积分制 when 积分制 counts
+    (an organizer's correction of a manual entry must move the contest like the entry did)."""
+    return (*chosen, "adjustment") if "manual" in chosen else tuple(chosen)
+
+
 class ContestRuleError(ValueError):
     """A contest that breaks a rule; `code` is stable, the message is Chinese and says what to fix."""
 

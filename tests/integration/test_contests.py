@@ -318,3 +318,19 @@ def test_deliberate_loss_signals_list_evidence_without_penalty(session, clock, s
     assert [(s["member_id"], len(s["matches"])) for s in found] == [(a1.id, 3)]
     assert found[0]["matches"][0]["all_wrong"] is True
     assert reports.signals(session, contest, min_matches=4) == []
+
+
+def test_a_correction_of_counted_manual_points_moves_the_contest(session, clock, sides, app):
+    store = app.extensions["pkarena.store"]
+    contest = contests.create(session, clock, sides["host"], draft(sides, sources=["daily", "manual"]), schedule=True)
+    standings.changed(store)
+    clock.set(IN_DECEMBER)
+    updater = app.extensions["pkarena.boards"]
+    a1 = sides["a_members"][0]
+    [entry] = ledger.manual_award(session, clock, actor_id=sides["host"].id, member_ids=[a1.id], points=5,
+                                  category="思想学习", reason="学习", request_id="r1", on_commit=updater)
+    ledger.issue_correction(session, clock, actor_id=sides["host"].id, entry_id=entry.entry.id, points=-2,
+                            reason="多记了", request_id="c1", on_commit=updater)
+    rows = {row["org_id"]: row for row in standings.standings_rows(session, store, clock, contest)}
+    assert rows[sides["a"].id]["total"] == 3
+    assert standings.check(session, store) == []

@@ -216,3 +216,8 @@ def test_four_player_prefers_two_from_each_side():
     assert c.choose_group(lopsided, 4, now_ms=100) is None
     assert c.choose_group(lopsided, 4, now_ms=10_000) == ["a1", "a2", "a3", "b1"]
     assert c.choose_group({2: [("a1", 0)]}, 4, now_ms=99_999) is None
+
+
+def test_corrections_of_manual_points_count_where_manual_points_count():
+    assert c.counted_sources(("daily", "manual")) == ("daily", "manual", "adjustment")
+    assert c.counted_sources(c.DEFAULT_SOURCES) == c.DEFAULT_SOURCES

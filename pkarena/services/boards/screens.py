@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pkarena.clock import Clock
+from pkarena.engine import contests as contest_rules
 from pkarena.engine.periods import Period
 from pkarena.engine.ranking import shared_ranks
 from pkarena.extensions import socketio
@@ -189,7 +190,7 @@ def counting_contests(session: Session, entry: LedgerEntry, ancestors: list[int]
     found = session.execute(select(Contest).join(ContestOrg).where(
         Contest.status.in_(LIVE_STATUSES), ContestOrg.org_id.in_(ancestors),
         Contest.starts_on <= day, Contest.ends_on >= day)).scalars()
-    return sorted({contest.id for contest in found if entry.source in contest.sources})
+    return sorted({contest.id for contest in found if entry.source in contest_rules.counted_sources(contest.sources)})
 
 
 def affected_scopes(session: Session, entry: LedgerEntry) -> list[tuple[str, int]]:

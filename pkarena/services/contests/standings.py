@@ -65,7 +65,7 @@ def participants(contest: Contest) -> list[rules.Participant]:
 def counted_filter(contest: Contest, extra: tuple = ()) -> tuple:
     """WHERE clauses of the entries a contest counts: its window's days and its sources (plus `extra`)."""
     return (LedgerEntry.month.in_(_months(contest)), LedgerEntry.day >= contest.starts_on.isoformat(),
-            LedgerEntry.day <= contest.ends_on.isoformat(), LedgerEntry.source.in_(list(contest.sources)), *extra)
+            LedgerEntry.day <= contest.ends_on.isoformat(), LedgerEntry.source.in_(rules.counted_sources(contest.sources)), *extra)
 
 
 def side_of_orgs(sides: list[rules.Participant], ancestors: dict[int, tuple[int, ...]]) -> dict[int, int]:
@@ -226,7 +226,7 @@ class ContestBoardUpdater:
             ancestors = org_ancestors(session)
             found = []
             for contest in live_contests(session):
-                found.append((contest.id, contest.starts_on, contest.ends_on, frozenset(contest.sources),
+                found.append((contest.id, contest.starts_on, contest.ends_on, frozenset(rules.counted_sources(contest.sources)),
                               side_of_orgs(participants(contest), ancestors)))
         self.contests, self.version = found, version
 
