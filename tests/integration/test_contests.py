@@ -334,3 +334,18 @@ def test_a_correction_of_counted_manual_points_moves_the_contest(session, clock,
     rows = {row["org_id"]: row for row in standings.standings_rows(session, store, clock, contest)}
     assert rows[sides["a"].id]["total"] == 3
     assert standings.check(session, store) == []
+
+
+def test_the_boards_api_serves_a_contest_scope(session, clock, sides, give, app, login, client):
+    contest = contests.create(session, clock, sides["host"], draft(sides), schedule=True)
+    standings.changed(app.extensions["pkarena.store"])
+    clock.set(IN_DECEMBER)
+    give(sides["b_members"][0], "daily", "d1", correct=3)
+    login(sides["a_members"][0])
+    body = client.get(f"/api/v1/boards/contest/{contest.id}").get_json()
+    assert body["scope"] == f"contest/{contest.id}" and body["metric"] == "per_member"
+    assert [(row["id"], row["points"], row["rank"]) for row in body["rows"]] == [
+        (sides["b"].id, 3, 1), (sides["a"].id, 0, 2)]
+    login(sides["outsider"])
+    assert client.get(f"/api/v1/boards/contest/{contest.id}").status_code == 404
+    assert client.get("/api/v1/boards/contest/99999999999999999999").status_code == 404

@@ -12,6 +12,7 @@ from pkarena.engine import contests as rules
 from pkarena.engine import rules as points_rules
 from pkarena.engine.modes import MODES
 from pkarena.models import Contest, LedgerEntry, Member, Org
+from pkarena.services.contests import manage
 from pkarena.services.contests import series as contest_series
 from pkarena.services.contests import standings as contest_standings
 from pkarena.services.contests.manage import status_of
@@ -141,3 +142,15 @@ def member_flags(session: Session, member: Member) -> list[dict]:
     """The 流动红旗 held by the member's org or one of its ancestors (for the member's home page)."""
     ancestors = set(member.org.ancestor_ids) if member.org is not None else set()
     return [flag for flag in flag_holders(session) if flag["org_id"] in ancestors]
+
+
+def board(session: Session, store: Store, clock: Clock, viewer: Member, ident: str) -> dict | None:
+    """`GET /api/v1/boards/contest/<id>`: the contest's standings as a board (None: unknown or not visible)."""
+    contest = session.get(Contest, int(ident)) if ident.isdigit() and len(ident) < 10 else None
+    if contest is None or not manage.can_view(session, viewer, contest) or (
+            contest.status == "draft" and not manage.can_manage(viewer, contest)):
+        return None
+    view = detail(session, store, clock, contest)
+    return {"scope": f"contest/{contest.id}", "period": "contest", "metric": contest.metric,
+            "window": view["window"], "frozen": view["frozen"], "checksum": view["checksum"],
+            "rows": [{**row, "id": row["org_id"], "points": row["total"]} for row in view["standings"]]}
