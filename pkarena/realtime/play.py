@@ -41,7 +41,7 @@ class QueueJoin(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     mode: Literal[matchmaking.QUEUE_MODES]  # type: ignore[valid-type]  # the registry's queue sources
-    scope: str = Field("company", pattern=r"^(company|open|contest:[1-9][0-9]{0,9})$")
+    scope: str = Field("company", pattern=r"^(company|open|contest:[1-9][0-9]{0,8})$")  # ids fit int4
 
 
 class DuelAccept(BaseModel):

@@ -30,7 +30,7 @@ from pkarena.store import keys
 from pkarena.store.base import Store
 
 MATCH_LEASE_TTL = 2.0  # seconds; forming a group is a handful of Store calls
-SCOPE_PATTERN = r"^contest:[1-9][0-9]{0,9}$"
+SCOPE_PATTERN = r"^contest:[1-9][0-9]{0,8}$"  # ids fit a 32-bit integer column
 
 # Stable refusal codes of contest queues, with Chinese messages.
 CONTEST_NOT_FOUND = "CONTEST_NOT_FOUND"
