@@ -128,6 +128,9 @@ ACTION_LABELS = {
     "ledger.adjustment": _l("积分更正"), "screen.create": _l("新建大屏链接"), "screen.revoke": _l("收回大屏链接"),
     "qb.import": _l("导入题目"), "qb.question.update": _l("修改题目"), "qb.question.retire": _l("停用题目"),
     "qb.question.activate": _l("启用题目"), "qb.category.create": _l("新建分类"), "qb.category.rename": _l("重命名分类"),
+    "contest.create": _l("新建竞赛"), "contest.update": _l("修改竞赛"), "contest.schedule": _l("发布竞赛"),
+    "contest.end_early": _l("提前结束竞赛"), "contest.cancel": _l("取消竞赛"),
+    "contest_series.create": _l("新建周期竞赛"), "contest_series.stop": _l("停止周期竞赛"),
 }
 
 
