@@ -151,11 +151,12 @@ def live_contests(session: Session) -> list[Contest]:
     return list(session.execute(select(Contest).where(Contest.status.in_(LIVE_STATUSES))).scalars())
 
 
-def expected_boards(session: Session) -> dict[str, dict[str, float]]:
-    """Every contest side board recomputed from the ledger (zero sums left out, as live updates do)."""
+def expected_boards(session: Session, only: list[Contest] | None = None) -> dict[str, dict[str, float]]:
+    """Every live contest's side boards (or `only` these contests') recomputed from the ledger (zero sums left
+    out, as live updates do)."""
     ancestors = org_ancestors(session)
     boards: dict[str, dict[str, float]] = {}
-    for contest in live_contests(session):
+    for contest in live_contests(session) if only is None else only:
         sides = participants(contest)
         side_of = side_of_orgs(sides, ancestors)
         per_side: dict[int, dict[str, float]] = {side.org_id: defaultdict(float) for side in sides}
@@ -203,9 +204,8 @@ def rebuild_one(session: Session, store: Store, contest: Contest) -> None:
     if old:
         store.delete(*old)
     if contest.status in LIVE_STATUSES:
-        for key, mapping in expected_boards(session).items():
-            if key.startswith(prefix):
-                store.board_replace(key, mapping)
+        for key, mapping in expected_boards(session, [contest]).items():
+            store.board_replace(key, mapping)
     store.counter_incr(keys.contest_version_key())
 
 
