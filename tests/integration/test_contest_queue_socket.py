@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from play_helpers import Table, connect, play_out, right
+from play_helpers import Table, assert_no_leak, connect, play_out, right
 from sqlalchemy import select
 
 from pkarena.models import Contest, LedgerEntry
@@ -63,6 +63,8 @@ def test_a_cross_org_pair_meets_at_once_while_a_colleague_waits_and_points_are_n
     pair.log = {m: table.log[m] for m in pair.socks}
     end = play_out(app, clock, pair, lambda m, q: right(q) if m == a1.id else "Z")
     assert end["awards"][str(a1.id)]["points"] == 2 and end["awards"][str(b1.id)]["points"] == 1
+    for member in pair.socks:  # the leak spy: no answer or explanation before a question's reveal
+        assert_no_leak(pair.log[member])
     # One ledger: plain pk1v1 entries, which the contest's standings count for each side.
     entries = session.execute(select(LedgerEntry.member_id, LedgerEntry.source, LedgerEntry.points)
                               .where(LedgerEntry.source_ref == matched["match_id"])).all()
