@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from pkarena.clock import Clock
 from pkarena.database import begin_write, fetch_all_tuples, fetch_tuples
 from pkarena.engine import contests as rules
-from pkarena.models import Contest, ContestResultRow, LedgerEntry, Member, Org
+from pkarena.models import Contest, ContestResultRow, ContestSeries, LedgerEntry, Member, Org
 from pkarena.services.monthly import freeze as monthly
 from pkarena.store import keys
 from pkarena.store.base import Store
@@ -207,6 +207,14 @@ def rebuild_one(session: Session, store: Store, contest: Contest) -> None:
         for key, mapping in expected_boards(session, [contest]).items():
             store.board_replace(key, mapping)
     store.counter_incr(keys.contest_version_key())
+
+
+def rebuild_changed(session: Session, store: Store, changed: Contest | ContestSeries) -> None:
+    """Recompute the boards an organizer's change touched: a contest's, or every contest of a series."""
+    contests = [changed] if isinstance(changed, Contest) else list(
+        session.execute(select(Contest).where(Contest.series_id == changed.id)).scalars())
+    for contest in contests:
+        rebuild_one(session, store, contest)
 
 
 class ContestBoardUpdater:

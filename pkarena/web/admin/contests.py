@@ -56,11 +56,7 @@ def _write(contest: Contest | None, action: Callable[[], object], done: str) -> 
     result = flash_result(action, done)
     if result is None:
         return None
-    session = runtime.session()
-    touched = [contest] if contest is not None else [result] if isinstance(result, Contest) else list(
-        session.execute(select(Contest).where(Contest.series_id == result.id)).scalars())
-    for changed in touched:
-        contest_standings.rebuild_one(session, runtime.store(), changed)
+    contest_standings.rebuild_changed(runtime.session(), runtime.store(), contest or result)
     return result
 
 
